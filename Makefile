@@ -1,0 +1,48 @@
+# Finance API - the commands of the README. `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed-$(shell cat requirements/dev.lock pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: help venv run test lint format lock check-balances clean
+
+help:
+	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/dev.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.lock
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv: $(STAMP) ## create .venv and install the locked dependencies
+
+run: venv ## migrate and serve the API at http://127.0.0.1:8000 on embedded defaults
+	DEBUG=$${DEBUG:-true} LOG_FORMAT=$${LOG_FORMAT:-console} $(PY) manage.py migrate --no-input
+	DEBUG=$${DEBUG:-true} LOG_FORMAT=$${LOG_FORMAT:-console} $(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv ## run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv ## ruff check, ruff format --check, missing migrations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run --no-input
+
+format: venv ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: venv ## re-resolve requirements/*.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet -o requirements/base.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet -o requirements/dev.lock
+
+check-balances: venv ## verify balance == opening + income - expense for every account
+	$(PY) manage.py check_balances
+
+clean: ## remove the virtualenv, local database and caches
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.urls import path, register_converter
+from django_prometheus import exports
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from finance.accounts import api as accounts
+from finance.categories import api as categories
+from finance.core import health
+from finance.core.converters import ObjectIdConverter
+from finance.reports import api as reports
+from finance.transactions import api as transactions
+from finance.users import api as users
+
+register_converter(ObjectIdConverter, "id")
+
+# Every route is named: the name is the `view` label of the HTTP metrics and the route in dashboards.
+urlpatterns = [
+    path("auth/register", users.RegisterView.as_view(), name="auth-register"),
+    path("auth/login", users.LoginView.as_view(), name="auth-login"),
+    path("auth/refresh", users.RefreshView.as_view(), name="auth-refresh"),
+    path("auth/logout", users.LogoutView.as_view(), name="auth-logout"),
+    path("auth/me", users.MeView.as_view(), name="auth-me"),
+    path("auth/password", users.PasswordView.as_view(), name="auth-password"),
+    path("users", users.UserListView.as_view(), name="user-list"),
+    path("users/<id:pk>", users.UserDetailView.as_view(), name="user-detail"),
+    path("accounts", accounts.AccountListView.as_view(), name="account-list"),
+    path("accounts/<id:pk>", accounts.AccountDetailView.as_view(), name="account-detail"),
+    path("categories", categories.CategoryListView.as_view(), name="category-list"),
+    path("categories/<id:pk>", categories.CategoryDetailView.as_view(), name="category-detail"),
+    path("transactions", transactions.TransactionListView.as_view(), name="transaction-list"),
+    path("transactions/<id:pk>", transactions.TransactionDetailView.as_view(), name="transaction-detail"),
+    path("reports/summary", reports.SummaryView.as_view(), name="report-summary"),
+    path("reports/by-category", reports.ByCategoryView.as_view(), name="report-by-category"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("metrics", exports.ExportToDjangoView, name="metrics"),
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "finance.core.errors.bad_request_view"
+handler403 = "finance.core.errors.permission_denied_view"
+handler404 = "finance.core.errors.not_found_view"
+handler500 = "finance.core.errors.server_error_view"

@@ -1,0 +1,86 @@
+from decimal import Decimal
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from finance.accounts import selectors, services
+from finance.accounts.models import Account
+from finance.core.fields import Currency, Money, StrictSerializer, Text
+from finance.core.money import format_money
+from finance.core.pagination import PagePagination
+
+
+class AccountOut(serializers.ModelSerializer):
+    balance = serializers.SerializerMethodField()
+    opening_balance = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Account
+        fields = ["id", "name", "currency", "balance", "opening_balance", "created_at"]
+        read_only_fields = fields
+
+    def get_balance(self, account: Account) -> str:
+        return format_money(account.balance, account.currency)
+
+    def get_opening_balance(self, account: Account) -> str:
+        return format_money(account.opening_balance, account.currency)
+
+
+class AccountCreateIn(StrictSerializer):
+    name = Text(max_length=100)
+    currency = Currency()
+    opening_balance = Money(positive=False, required=False, default=Decimal(0),
+                            help_text="Balance at creation; afterwards only transactions change it.")
+
+
+class AccountUpdateIn(StrictSerializer):
+    name = Text(max_length=100)
+    currency = Currency(help_text="Can change only while the account has no transactions.")
+
+
+_EXAMPLE = OpenApiExample("account", value={"name": "Wallet", "currency": "USD", "opening_balance": "100.00"})
+
+
+class AccountListView(APIView):
+    @extend_schema(responses={200: AccountOut(many=True)}, tags=["accounts"], summary="Your accounts")
+    def get(self, request):
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(selectors.accounts_for(request.user), request, view=self)
+        return paginator.get_paginated_response(AccountOut(page, many=True).data)
+
+    @extend_schema(request=AccountCreateIn, responses={201: AccountOut}, examples=[_EXAMPLE], tags=["accounts"],
+                   summary="Open an account")
+    def post(self, request):
+        data = AccountCreateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = services.create_account(user=request.user, **data.validated_data)
+        return Response(AccountOut(account).data, status=status.HTTP_201_CREATED)
+
+
+class AccountDetailView(APIView):
+    @extend_schema(responses={200: AccountOut}, tags=["accounts"], summary="One account")
+    def get(self, request, pk: int):
+        return Response(AccountOut(services.get_account(user=request.user, account_id=pk)).data)
+
+    @extend_schema(request=AccountUpdateIn, responses={200: AccountOut}, tags=["accounts"],
+                   summary="Replace name and currency (the balance is never written)")
+    def put(self, request, pk: int):
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(request=AccountUpdateIn(partial=True), responses={200: AccountOut}, tags=["accounts"],
+                   summary="Change name or currency")
+    def patch(self, request, pk: int):
+        return self._update(request, pk, partial=True)
+
+    def _update(self, request, pk: int, *, partial: bool):
+        data = AccountUpdateIn(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        account = services.update_account(user=request.user, account_id=pk, **data.validated_data)
+        return Response(AccountOut(account).data)
+
+    @extend_schema(responses={204: None}, tags=["accounts"], summary="Delete an account and its transactions")
+    def delete(self, request, pk: int):
+        services.delete_account(user=request.user, account_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

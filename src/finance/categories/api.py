@@ -1,0 +1,71 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from finance.categories import selectors, services
+from finance.categories.models import Category, EntryType
+from finance.core.fields import StrictSerializer, Text, query_data
+from finance.core.pagination import PagePagination
+
+
+class CategoryOut(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "type", "created_at"]
+        read_only_fields = fields
+
+
+class CategoryIn(StrictSerializer):
+    name = Text(max_length=100)
+    type = serializers.ChoiceField(choices=EntryType.choices)
+
+
+class CategoryQuery(serializers.Serializer):
+    type = serializers.ChoiceField(choices=EntryType.choices, required=False)
+
+
+class CategoryListView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("type", enum=EntryType.values, required=False)],
+        responses={200: CategoryOut(many=True)}, tags=["categories"], summary="Your categories",
+    )
+    def get(self, request):
+        query = query_data(CategoryQuery, request)
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(selectors.categories_for(request.user, **query), request, view=self)
+        return paginator.get_paginated_response(CategoryOut(page, many=True).data)
+
+    @extend_schema(request=CategoryIn, responses={201: CategoryOut}, tags=["categories"], summary="Add a category")
+    def post(self, request):
+        data = CategoryIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        category = services.create_category(user=request.user, **data.validated_data)
+        return Response(CategoryOut(category).data, status=status.HTTP_201_CREATED)
+
+
+class CategoryDetailView(APIView):
+    @extend_schema(responses={200: CategoryOut}, tags=["categories"], summary="One category")
+    def get(self, request, pk: int):
+        return Response(CategoryOut(services.get_category(user=request.user, category_id=pk)).data)
+
+    @extend_schema(request=CategoryIn, responses={200: CategoryOut}, tags=["categories"], summary="Replace")
+    def put(self, request, pk: int):
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(request=CategoryIn(partial=True), responses={200: CategoryOut}, tags=["categories"],
+                   summary="Rename or retype (type only while unused)")
+    def patch(self, request, pk: int):
+        return self._update(request, pk, partial=True)
+
+    def _update(self, request, pk: int, *, partial: bool):
+        data = CategoryIn(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        category = services.update_category(user=request.user, category_id=pk, **data.validated_data)
+        return Response(CategoryOut(category).data)
+
+    @extend_schema(responses={204: None}, tags=["categories"],
+                   summary="Delete an unused category (409 while transactions use it)")
+    def delete(self, request, pk: int):
+        services.delete_category(user=request.user, category_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

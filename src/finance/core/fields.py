@@ -1,0 +1,142 @@
+"""The input vocabulary shared by every endpoint: strict types, money strings, currencies, dates."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from finance.core.money import MAX_AMOUNT, STORAGE_PLACES, is_currency
+
+MONEY_PATTERN = r"^-?\d{1,13}(\.\d{1,4})?$"
+_MONEY = re.compile(MONEY_PATTERN)
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so a typo or a server-owned field is an error, not ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            read_only = sorted(name for name in data if self.fields[name].read_only)
+            if read_only:
+                raise serializers.ValidationError({name: ["This field is read-only."] for name in read_only})
+        return super().to_internal_value(data)
+
+
+class Text(serializers.CharField):
+    """A JSON string (numbers and booleans are refused rather than turned into text)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "pattern": MONEY_PATTERN, "example": "12.50"})
+class Money(serializers.Field):
+    """Money as a JSON string of a decimal number: "1299.50". Floats never enter the system."""
+
+    default_error_messages = {
+        "invalid": 'Send the amount as a string of a decimal number, e.g. "12.50".',
+        "positive": "Must be greater than zero.",
+        "too_large": f"Must be at most {MAX_AMOUNT:,} in absolute value.",
+    }
+
+    def __init__(self, *, positive: bool = True, **kwargs):
+        self.positive = positive
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> Decimal:
+        if not isinstance(data, str) or not _MONEY.match(data):
+            self.fail("invalid")
+        try:
+            value = Decimal(data)
+        except InvalidOperation:
+            self.fail("invalid")
+        if self.positive and value <= 0:
+            self.fail("positive")
+        if abs(value) > MAX_AMOUNT:
+            self.fail("too_large")
+        return value
+
+    def to_representation(self, value) -> str:
+        return f"{Decimal(value).quantize(Decimal(1).scaleb(-STORAGE_PLACES)):f}"
+
+
+class Currency(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        from finance.core.money import currency_codes
+
+        super().__init__(choices=sorted(currency_codes()), **kwargs)
+        self.error_messages["invalid_choice"] = '"{input}" is not an ISO 4217 currency code.'
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        if not is_currency(data):
+            self.fail("invalid_choice", input=data[:10])
+        return data
+
+
+class IsoDate(serializers.DateField):
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", input_formats=["iso-8601"], **kwargs)
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
+class ObjectId(serializers.IntegerField):
+    """An id in a body or query: a positive integer within the database's bigint range."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or isinstance(data, float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def query_data(serializer_class: type[serializers.Serializer], request) -> dict:
+    """Validate query parameters with a serializer (one value per name; unknown names are refused)."""
+    params = request.query_params
+    known = set(serializer_class().fields) | {"page", "page_size"}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise serializers.ValidationError({name: ["Unknown query parameter."] for name in unknown})
+    data = {name: params.get(name) for name in params if name not in {"page", "page_size"}}
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PeriodQuery(serializers.Serializer):
+    """from/to, both inclusive; from may not be after to, and a period is capped (MAX_PERIOD_DAYS)."""
+
+    date_from = IsoDate(required=False, help_text="First day, inclusive (YYYY-MM-DD).")
+    date_to = IsoDate(required=False, help_text="Last day, inclusive (YYYY-MM-DD).")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword, so the fields are declared under other names and renamed here.
+        self.fields["from"] = self.fields.pop("date_from")
+        self.fields["to"] = self.fields.pop("date_to")
+
+    def validate(self, attrs):
+        from django.conf import settings
+
+        start, end = attrs.get("from"), attrs.get("to")
+        if start and end:
+            if start > end:
+                raise serializers.ValidationError({"from": ["Must not be after 'to'."]})
+            if (end - start).days >= settings.MAX_PERIOD_DAYS:
+                raise serializers.ValidationError({"to": [f"A period is at most {settings.MAX_PERIOD_DAYS} days."]})
+        return attrs

@@ -1,0 +1,51 @@
+"""The one pagination: ?page=&page_size= -> {"count", "next", "previous", "results"}."""
+
+from rest_framework.pagination import PageNumberPagination
+
+from finance.core.exceptions import NotFound, ValidationFailed
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def _positive_int(request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        raise ValidationFailed({name: ["Must be a positive integer."]})
+    value = int(raw)
+    if maximum is not None and value > maximum:
+        raise ValidationFailed({name: [f"Must be at most {maximum}."]})
+    return value
+
+
+class PagePagination(PageNumberPagination):
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        return _positive_int(request, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        number = _positive_int(request, "page", 1)
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        if number > paginator.num_pages:
+            raise NotFound(f"Page {number} does not exist; the last page is {paginator.num_pages}.")
+        self.page = paginator.page(number)
+        return list(self.page)
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        result["required"] = ["count", "next", "previous", "results"]
+        return result
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": "page", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 999999999}},
+            {"name": "page_size", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE}},
+        ]

@@ -1,0 +1,99 @@
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from finance.core.exceptions import ValidationFailed
+from finance.core.fields import ObjectId, PeriodQuery, query_data
+from finance.reports import cache as report_cache
+from finance.reports import selectors
+
+
+class ReportQuery(PeriodQuery):
+    account = ObjectId(required=False, source="account_id")
+
+    def validate(self, attrs):
+        missing = {name: ["This parameter is required."] for name in ("from", "to") if name not in attrs}
+        if missing:
+            raise ValidationFailed(missing)
+        return super().validate(attrs)
+
+
+_PARAMS = [
+    OpenApiParameter("from", str, required=True, description="First day, inclusive (YYYY-MM-DD)."),
+    OpenApiParameter("to", str, required=True, description="Last day, inclusive (YYYY-MM-DD)."),
+    OpenApiParameter("account", int, description="Only this account."),
+]
+_CACHE_HEADER = OpenApiParameter(
+    "X-Cache", str, location=OpenApiParameter.HEADER, response=True, enum=["HIT", "MISS"],
+    description="HIT when served from the report cache.",
+)
+_MONEY = serializers.CharField(allow_null=True)
+SummaryOut = inline_serializer(
+    "Summary",
+    {
+        "from": serializers.DateField(), "to": serializers.DateField(),
+        "account": serializers.IntegerField(allow_null=True),
+        "currency": serializers.CharField(allow_null=True, help_text="Null when the period has several currencies"),
+        "income": _MONEY, "expense": _MONEY, "balance": _MONEY,
+        "by_currency": inline_serializer(
+            "CurrencyTotals",
+            {"currency": serializers.CharField(), "income": serializers.CharField(),
+             "expense": serializers.CharField(), "balance": serializers.CharField()},
+            many=True,
+        ),
+    },
+)
+ByCategoryOut = inline_serializer(
+    "ByCategory",
+    {
+        "from": serializers.DateField(), "to": serializers.DateField(),
+        "account": serializers.IntegerField(allow_null=True),
+        "results": inline_serializer(
+            "CategoryTotal",
+            {"category_id": serializers.IntegerField(), "name": serializers.CharField(),
+             "type": serializers.CharField(), "total": serializers.CharField(), "count": serializers.IntegerField(),
+             "currency": serializers.CharField()},
+            many=True,
+        ),
+    },
+)
+
+
+class _ReportView(APIView):
+    report_name = ""
+    compute = staticmethod(selectors.summary)
+
+    def get(self, request):
+        query = query_data(ReportQuery, request)
+        params = {"from": query["from"].isoformat(), "to": query["to"].isoformat(),
+                  "account": query.get("account_id")}
+        body, hit = report_cache.cached_report(
+            user_id=request.user.pk,
+            report=self.report_name,
+            params=params,
+            compute=lambda: self.compute(
+                user_id=request.user.pk, date_from=query["from"], date_to=query["to"], account_id=query.get("account_id")
+            ),
+        )
+        return Response(body, headers={"X-Cache": "HIT" if hit else "MISS"})
+
+
+class SummaryView(_ReportView):
+    report_name = "summary"
+    compute = staticmethod(selectors.summary)
+
+    @extend_schema(parameters=[*_PARAMS, _CACHE_HEADER], responses={200: OpenApiResponse(SummaryOut)},
+                   tags=["reports"], summary="Income, expense and balance for a period")
+    def get(self, request):
+        return super().get(request)
+
+
+class ByCategoryView(_ReportView):
+    report_name = "by-category"
+    compute = staticmethod(selectors.by_category)
+
+    @extend_schema(parameters=[*_PARAMS, _CACHE_HEADER], responses={200: OpenApiResponse(ByCategoryOut)},
+                   tags=["reports"], summary="Totals per category for a period")
+    def get(self, request):
+        return super().get(request)

@@ -1,0 +1,113 @@
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from finance.categories.models import EntryType
+from finance.core.exceptions import NotFound
+from finance.core.fields import IsoDate, Money, ObjectId, PeriodQuery, StrictSerializer, Text, query_data
+from finance.core.money import format_money
+from finance.core.pagination import PagePagination
+from finance.transactions import selectors, services
+from finance.transactions.models import Transaction
+
+
+class TransactionOut(serializers.ModelSerializer):
+    account = serializers.IntegerField(source="account_id")
+    category = serializers.IntegerField(source="category_id")
+    amount = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    date = IsoDate()
+
+    class Meta:
+        model = Transaction
+        fields = ["id", "account", "category", "type", "amount", "currency", "description", "date", "created_at"]
+        read_only_fields = fields
+
+    def get_amount(self, tx: Transaction) -> str:
+        return format_money(tx.amount, tx.currency)
+
+
+class TransactionIn(StrictSerializer):
+    account = ObjectId(source="account_id")
+    category = ObjectId(source="category_id")
+    type = serializers.ChoiceField(choices=EntryType.choices)
+    amount = Money(help_text="A positive decimal string with at most the currency's minor-unit digits.")
+    date = IsoDate()
+    description = Text(max_length=500, required=False, allow_blank=True, default="")
+
+
+class TransactionQuery(PeriodQuery):
+    account = ObjectId(required=False, source="account_id")
+    category = ObjectId(required=False, source="category_id")
+    type = serializers.ChoiceField(choices=EntryType.choices, required=False)
+
+
+_EXAMPLE = OpenApiExample(
+    "expense",
+    value={"account": 1, "category": 2, "type": "expense", "amount": "12.50", "date": "2026-11-01",
+           "description": "Lunch"},
+)
+_FILTERS = [
+    OpenApiParameter("from", str, description="First day, inclusive (YYYY-MM-DD)."),
+    OpenApiParameter("to", str, description="Last day, inclusive (YYYY-MM-DD)."),
+    OpenApiParameter("account", int, description="Only this account."),
+    OpenApiParameter("category", int, description="Only this category."),
+    OpenApiParameter("type", str, enum=EntryType.values),
+]
+
+
+class TransactionListView(APIView):
+    @extend_schema(parameters=_FILTERS, responses={200: TransactionOut(many=True)}, tags=["transactions"],
+                   summary="Your transactions, newest first")
+    def get(self, request):
+        query = query_data(TransactionQuery, request)
+        queryset = selectors.transactions_for(
+            request.user,
+            date_from=query.get("from"),
+            date_to=query.get("to"),
+            account_id=query.get("account_id"),
+            category_id=query.get("category_id"),
+            type=query.get("type"),
+        )
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(TransactionOut(page, many=True).data)
+
+    @extend_schema(request=TransactionIn, responses={201: TransactionOut}, examples=[_EXAMPLE],
+                   tags=["transactions"], summary="Record income or an expense (moves the account balance)")
+    def post(self, request):
+        data = TransactionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        tx = services.create_transaction(user=request.user, **data.validated_data)
+        return Response(TransactionOut(tx).data, status=status.HTTP_201_CREATED)
+
+
+class TransactionDetailView(APIView):
+    @extend_schema(responses={200: TransactionOut}, tags=["transactions"], summary="One transaction")
+    def get(self, request, pk: int):
+        tx = selectors.transactions_for(request.user).filter(pk=pk).first()
+        if tx is None:
+            raise NotFound("No such transaction.")
+        return Response(TransactionOut(tx).data)
+
+    @extend_schema(request=TransactionIn, responses={200: TransactionOut}, tags=["transactions"],
+                   summary="Replace a transaction (the balance follows)")
+    def put(self, request, pk: int):
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(request=TransactionIn(partial=True), responses={200: TransactionOut}, tags=["transactions"],
+                   summary="Change a transaction (the balance follows)")
+    def patch(self, request, pk: int):
+        return self._update(request, pk, partial=True)
+
+    def _update(self, request, pk: int, *, partial: bool):
+        data = TransactionIn(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        tx = services.update_transaction(user=request.user, transaction_id=pk, **data.validated_data)
+        return Response(TransactionOut(tx).data)
+
+    @extend_schema(responses={204: None}, tags=["transactions"], summary="Delete (the balance is reverted)")
+    def delete(self, request, pk: int):
+        services.delete_transaction(user=request.user, transaction_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

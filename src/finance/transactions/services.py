@@ -1,0 +1,136 @@
+"""Transactions and the balances they move.
+
+Every write locks the affected account rows (in id order, so two writers never wait on each other in a
+cycle) and writes the new balance computed from the locked value, inside one database transaction.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from finance.accounts.models import Account
+from finance.accounts.selectors import accounts_for
+from finance.categories.models import EntryType
+from finance.categories.services import get_category
+from finance.core import metrics
+from finance.core.events import emit
+from finance.core.exceptions import Conflict, NotFound, ValidationFailed
+from finance.core.money import check_places
+from finance.reports import cache as report_cache
+from finance.transactions.models import Transaction
+from finance.users.models import User
+
+
+def signed(type: str, amount: Decimal) -> Decimal:
+    return amount if type == EntryType.INCOME else -amount
+
+
+def _lock_accounts(user: User, *account_ids: int) -> dict[int, Account]:
+    wanted = sorted(set(account_ids))
+    locked = {a.pk: a for a in accounts_for(user).select_for_update().filter(pk__in=wanted).order_by("pk")}
+    if len(locked) != len(wanted):
+        raise ValidationFailed({"account": ["No such account."]})
+    return locked
+
+
+def _move_balance(account: Account, delta: Decimal) -> None:
+    # The row is locked, so the value read is current; writing a Decimal keeps SQLite exact too.
+    account.balance += delta
+    Account.objects.filter(pk=account.pk).update(balance=account.balance)
+
+
+def _check_category(user: User, category_id: int, type: str):
+    try:
+        category = get_category(user=user, category_id=category_id, for_update=True)
+    except NotFound:
+        raise ValidationFailed({"category": ["No such category."]}) from None
+    if category.type != type:
+        raise ValidationFailed({"type": [f"Must match the category's type ({category.type})."]})
+    return category
+
+
+def _emit(event: str, tx: Transaction, currency: str) -> None:
+    counter = {"transaction.created": metrics.TRANSACTIONS_CREATED, "transaction.deleted": metrics.TRANSACTIONS_DELETED}
+    metric = counter[event].labels(type=tx.type).inc if event in counter else None
+    emit(event, transaction_id=tx.pk, user_id=tx.user_id, type=tx.type, currency=currency,
+         amount=f"{tx.amount:f}", metric=metric)
+
+
+@transaction.atomic
+def create_transaction(
+    *,
+    user: User,
+    account_id: int,
+    category_id: int,
+    type: str,
+    amount: Decimal,
+    date: date,
+    description: str = "",
+) -> Transaction:
+    account = _lock_accounts(user, account_id)[account_id]
+    category = _check_category(user, category_id, type)
+    check_places(amount, account.currency, "amount")
+    tx = Transaction.objects.create(
+        user=user, account=account, category=category, type=type, amount=amount, date=date, description=description
+    )
+    _move_balance(account, signed(type, amount))
+    report_cache.invalidate(user.pk)
+    _emit("transaction.created", tx, account.currency)
+    tx.currency = account.currency
+    return tx
+
+
+def _lock_transaction(user: User, transaction_id: int, *other_account_ids: int) -> tuple[Transaction, dict]:
+    """Lock the accounts first and the transaction second - the order every writer uses, so deleting an
+    account (which locks it, then its transactions) never deadlocks with an edit of one of them."""
+    for _attempt in range(3):
+        account_id = (
+            Transaction.objects.filter(user=user, pk=transaction_id).values_list("account_id", flat=True).first()
+        )
+        if account_id is None:
+            raise NotFound("No such transaction.")
+        accounts = _lock_accounts(user, account_id, *other_account_ids)
+        tx = Transaction.objects.select_for_update().filter(user=user, pk=transaction_id).first()
+        if tx is None:
+            raise NotFound("No such transaction.")
+        if tx.account_id == account_id:
+            return tx, accounts
+    raise Conflict("The transaction is being changed by another request; retry.")
+
+
+@transaction.atomic
+def update_transaction(*, user: User, transaction_id: int, **changes) -> Transaction:
+    """Apply a partial change; the old effect on the balance is reverted and the new one applied."""
+    extra = [changes["account_id"]] if "account_id" in changes else []
+    tx, accounts = _lock_transaction(user, transaction_id, *extra)
+    new_account_id = changes.get("account_id", tx.account_id)
+    new_type = changes.get("type", tx.type)
+    new_category_id = changes.get("category_id", tx.category_id)
+    if "type" in changes or "category_id" in changes:
+        _check_category(user, new_category_id, new_type)
+    new_amount = changes.get("amount", tx.amount)
+    new_account = accounts[new_account_id]
+    check_places(new_amount, new_account.currency, "amount")
+
+    _move_balance(accounts[tx.account_id], -signed(tx.type, tx.amount))
+    _move_balance(new_account, signed(new_type, new_amount))
+    tx.account_id, tx.category_id, tx.type, tx.amount = new_account_id, new_category_id, new_type, new_amount
+    tx.date = changes.get("date", tx.date)
+    tx.description = changes.get("description", tx.description)
+    tx.save(update_fields=["account", "category", "type", "amount", "date", "description"])
+    report_cache.invalidate(user.pk)
+    _emit("transaction.updated", tx, new_account.currency)
+    tx.currency = new_account.currency
+    return tx
+
+
+@transaction.atomic
+def delete_transaction(*, user: User, transaction_id: int) -> None:
+    tx, accounts = _lock_transaction(user, transaction_id)
+    account = accounts[tx.account_id]
+    _move_balance(account, -signed(tx.type, tx.amount))
+    tx.delete()
+    tx.pk = transaction_id
+    report_cache.invalidate(user.pk)
+    _emit("transaction.deleted", tx, account.currency)

@@ -1,0 +1,160 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from finance.core.client_ip import client_ip
+from finance.core.exceptions import NotFound
+from finance.core.fields import StrictSerializer, Text
+from finance.core.pagination import PagePagination
+from finance.users import selectors, services
+from finance.users.models import User
+
+
+class UserOut(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "role", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+class Credentials(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = Text(max_length=128, trim_whitespace=False)
+
+
+class TokenPairOut(serializers.Serializer):
+    access = serializers.CharField(help_text="Access token (JWT), valid for a few minutes.")
+    refresh = serializers.CharField(help_text="Refresh token (JWT); each use rotates it.")
+
+
+class RefreshIn(StrictSerializer):
+    refresh = Text(max_length=2048)
+
+
+class PasswordChangeIn(StrictSerializer):
+    current_password = Text(max_length=128, trim_whitespace=False)
+    new_password = Text(max_length=128, trim_whitespace=False)
+
+
+class UserPatchIn(StrictSerializer):
+    is_active = serializers.BooleanField(required=False)
+    role = serializers.ChoiceField(choices=User.Role.choices, required=False)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            for name in ("is_active",):
+                if name in data and not isinstance(data[name], bool):
+                    raise serializers.ValidationError({name: ["Must be true or false."]})
+        return super().to_internal_value(data)
+
+
+class IsAdminRole(permissions.BasePermission):
+    message = "Only administrators can do this."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_admin)
+
+
+_CREDENTIALS_EXAMPLE = OpenApiExample("credentials", value={"email": "ann@example.com", "password": "s3cure-Passw0rd"})
+
+
+class RegisterView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(request=Credentials, responses={201: UserOut}, examples=[_CREDENTIALS_EXAMPLE], tags=["auth"],
+                   summary="Create a user")
+    def post(self, request):
+        data = Credentials(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.register_user(**data.validated_data)
+        return Response(UserOut(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=Credentials, responses={200: TokenPairOut}, examples=[_CREDENTIALS_EXAMPLE],
+                   tags=["auth"], summary="Get an access and a refresh token")
+    def post(self, request):
+        data = Credentials(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = services.login(**data.validated_data, ip=client_ip(request))
+        return Response(TokenPairOut(pair).data)
+
+
+class RefreshView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=RefreshIn, responses={200: TokenPairOut}, tags=["auth"],
+                   summary="Trade a refresh token for a new pair (the old one stops working)")
+    def post(self, request):
+        data = RefreshIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = services.rotate_refresh(refresh=data.validated_data["refresh"])
+        return Response(TokenPairOut(pair).data)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=RefreshIn, responses={204: None}, tags=["auth"], summary="Revoke a refresh token")
+    def post(self, request):
+        data = RefreshIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.logout(user=request.user, refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: UserOut}, tags=["auth"], summary="The current user")
+    def get(self, request):
+        return Response(UserOut(request.user).data)
+
+
+class PasswordView(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "password"
+
+    @extend_schema(request=PasswordChangeIn, responses={204: None}, tags=["auth"],
+                   summary="Change the password (revokes every refresh token of the user)")
+    def post(self, request):
+        data = PasswordChangeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.change_password(user=request.user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserListView(APIView):
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(responses={200: UserOut(many=True)}, tags=["users"], summary="All users (admins only)")
+    def get(self, request):
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(selectors.users_list(), request, view=self)
+        return paginator.get_paginated_response(UserOut(page, many=True).data)
+
+
+class UserDetailView(APIView):
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(responses={200: UserOut}, tags=["users"], summary="One user (admins only)")
+    def get(self, request, pk: int):
+        user = selectors.user_by_id(pk)
+        if user is None:
+            raise NotFound("No such user.")
+        return Response(UserOut(user).data)
+
+    @extend_schema(request=UserPatchIn, responses={200: UserOut}, tags=["users"],
+                   summary="Activate, deactivate or change the role of a user (admins only)")
+    def patch(self, request, pk: int):
+        data = UserPatchIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.update_user(actor=request.user, user_id=pk, **data.validated_data)
+        return Response(UserOut(user).data)
