@@ -38,7 +38,9 @@ class AccountFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *, user, name, currency, opening_balance):
-        return create_account(user=user, name=name, currency=currency, opening_balance=Decimal(opening_balance))
+        return create_account(
+            user=user, name=name, currency=currency, opening_balance=Decimal(opening_balance)
+        )
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

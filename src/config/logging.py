@@ -66,14 +66,19 @@ def _drop_color_message(_logger: Any, _name: str, event_dict: dict[str, Any]) ->
     return event_dict
 
 
-def build_logging(*, level: str = "INFO", fmt: str = "json") -> None:
-    shared: list[Any] = [
+def _shared_processors() -> list[Any]:
+    return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _drop_color_message,
     ]
+
+
+def logging_dict(*, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
+    """The stdlib logging configuration (also given to gunicorn as its logconfig_dict)."""
+    shared = _shared_processors()
     if fmt == "console":
         renderer: Any = structlog.dev.ConsoleRenderer(colors=False)
         exception_step: list[Any] = []
@@ -82,35 +87,39 @@ def build_logging(*, level: str = "INFO", fmt: str = "json") -> None:
         # Tracebacks as text without local variables: locals can hold passwords and tokens.
         exception_step = [structlog.processors.format_exc_info]
 
-    logging.config.dictConfig(
-        {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "formatters": {
-                "structured": {
-                    "()": structlog.stdlib.ProcessorFormatter,
-                    "foreign_pre_chain": shared,
-                    "processors": [
-                        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                        *exception_step,
-                        _redact_event,
-                        renderer,
-                    ],
-                }
-            },
-            "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "structured"}},
-            "root": {"handlers": ["stdout"], "level": level},
-            "loggers": {
-                # The request line is ours (finance.request); Django's duplicate would log every 4xx twice.
-                "django.request": {"level": "CRITICAL", "propagate": True},
-                "django.server": {"level": "WARNING"},
-                "django.db.backends": {"level": "INFO"},
-                "gunicorn.access": {"level": "WARNING"},
-                "botocore": {"level": "WARNING"},
-                "urllib3": {"level": "WARNING"},
-            },
-        }
-    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structured": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "foreign_pre_chain": shared,
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    *exception_step,
+                    _redact_event,
+                    renderer,
+                ],
+            }
+        },
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "structured"}},
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": {
+            # The request line is ours (finance.request); Django's duplicate would log every 4xx twice.
+            "django.request": {"level": "CRITICAL", "propagate": True},
+            "django.server": {"level": "WARNING"},
+            "django.db.backends": {"level": "INFO"},
+            "botocore": {"level": "WARNING"},
+            "urllib3": {"level": "WARNING"},
+            "gunicorn.error": {"handlers": ["stdout"], "level": level, "propagate": False},
+            "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        },
+    }
+
+
+def build_logging(*, level: str = "INFO", fmt: str = "json") -> None:
+    logging.config.dictConfig(logging_dict(level=level, fmt=fmt))
+    shared = _shared_processors()
     structlog.configure(
         processors=[
             *shared[:1],

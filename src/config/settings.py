@@ -22,7 +22,9 @@ if DJANGO_ENV not in {"development", "production"}:
 PRODUCTION = DJANGO_ENV == "production"
 
 if PRODUCTION:
-    missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL") if not env_str(name)]
+    missing = [
+        name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL") if not env_str(name)
+    ]
     if missing:
         raise ImproperlyConfigured(f"production needs these environment variables: {', '.join(missing)}")
 
@@ -118,7 +120,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "finance",
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "finance"),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
@@ -222,7 +224,9 @@ SESSION_COOKIE_HTTPONLY = True
 # Addresses whose X-Forwarded-For is trusted for the client ip in logs (the proxy in front of the app).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
 # /metrics answers only requests from these networks that did not pass through the proxy.
-METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16")
+METRICS_ALLOWED_NETWORKS = env_list(
+    "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+)
 
 # --- static files, i18n ---------------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -249,4 +253,8 @@ SENTRY_DSN = env_str("SENTRY_DSN")
 if SENTRY_DSN:
     from config.sentry import init_sentry
 
-    init_sentry(dsn=SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", DJANGO_ENV), release=env_str("SENTRY_RELEASE"))
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", DJANGO_ENV),
+        release=env_str("SENTRY_RELEASE"),
+    )

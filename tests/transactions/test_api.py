@@ -11,8 +11,14 @@ pytestmark = pytest.mark.django_db
 def test_it_creates_an_expense_and_moves_the_balance(client, account, expense_category):
     response = client.post(
         "/transactions",
-        {"account": account.pk, "category": expense_category.pk, "type": "expense", "amount": "12.50",
-         "date": "2026-02-01", "description": "Lunch"},
+        {
+            "account": account.pk,
+            "category": expense_category.pk,
+            "type": "expense",
+            "amount": "12.50",
+            "date": "2026-02-01",
+            "description": "Lunch",
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()

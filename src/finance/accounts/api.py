@@ -31,8 +31,12 @@ class AccountOut(serializers.ModelSerializer):
 class AccountCreateIn(StrictSerializer):
     name = Text(max_length=100)
     currency = Currency()
-    opening_balance = Money(positive=False, required=False, default=Decimal(0),
-                            help_text="Balance at creation; afterwards only transactions change it.")
+    opening_balance = Money(
+        positive=False,
+        required=False,
+        default=Decimal(0),
+        help_text="Balance at creation; afterwards only transactions change it.",
+    )
 
 
 class AccountUpdateIn(StrictSerializer):
@@ -50,8 +54,13 @@ class AccountListView(APIView):
         page = paginator.paginate_queryset(selectors.accounts_for(request.user), request, view=self)
         return paginator.get_paginated_response(AccountOut(page, many=True).data)
 
-    @extend_schema(request=AccountCreateIn, responses={201: AccountOut}, examples=[_EXAMPLE], tags=["accounts"],
-                   summary="Open an account")
+    @extend_schema(
+        request=AccountCreateIn,
+        responses={201: AccountOut},
+        examples=[_EXAMPLE],
+        tags=["accounts"],
+        summary="Open an account",
+    )
     def post(self, request):
         data = AccountCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -64,13 +73,21 @@ class AccountDetailView(APIView):
     def get(self, request, pk: int):
         return Response(AccountOut(services.get_account(user=request.user, account_id=pk)).data)
 
-    @extend_schema(request=AccountUpdateIn, responses={200: AccountOut}, tags=["accounts"],
-                   summary="Replace name and currency (the balance is never written)")
+    @extend_schema(
+        request=AccountUpdateIn,
+        responses={200: AccountOut},
+        tags=["accounts"],
+        summary="Replace name and currency (the balance is never written)",
+    )
     def put(self, request, pk: int):
         return self._update(request, pk, partial=False)
 
-    @extend_schema(request=AccountUpdateIn(partial=True), responses={200: AccountOut}, tags=["accounts"],
-                   summary="Change name or currency")
+    @extend_schema(
+        request=AccountUpdateIn(partial=True),
+        responses={200: AccountOut},
+        tags=["accounts"],
+        summary="Change name or currency",
+    )
     def patch(self, request, pk: int):
         return self._update(request, pk, partial=True)
 

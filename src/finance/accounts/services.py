@@ -34,7 +34,9 @@ def create_account(*, user: User, name: str, currency: str, opening_balance: Dec
 
 
 @transaction.atomic
-def update_account(*, user: User, account_id: int, name: str | None = None, currency: str | None = None) -> Account:
+def update_account(
+    *, user: User, account_id: int, name: str | None = None, currency: str | None = None
+) -> Account:
     account = get_account(user=user, account_id=account_id, for_update=True)
     changed = []
     if name is not None and name != account.name:

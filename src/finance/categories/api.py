@@ -28,15 +28,21 @@ class CategoryQuery(serializers.Serializer):
 class CategoryListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("type", enum=EntryType.values, required=False)],
-        responses={200: CategoryOut(many=True)}, tags=["categories"], summary="Your categories",
+        responses={200: CategoryOut(many=True)},
+        tags=["categories"],
+        summary="Your categories",
     )
     def get(self, request):
         query = query_data(CategoryQuery, request)
         paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.categories_for(request.user, **query), request, view=self)
+        page = paginator.paginate_queryset(
+            selectors.categories_for(request.user, **query), request, view=self
+        )
         return paginator.get_paginated_response(CategoryOut(page, many=True).data)
 
-    @extend_schema(request=CategoryIn, responses={201: CategoryOut}, tags=["categories"], summary="Add a category")
+    @extend_schema(
+        request=CategoryIn, responses={201: CategoryOut}, tags=["categories"], summary="Add a category"
+    )
     def post(self, request):
         data = CategoryIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -53,8 +59,12 @@ class CategoryDetailView(APIView):
     def put(self, request, pk: int):
         return self._update(request, pk, partial=False)
 
-    @extend_schema(request=CategoryIn(partial=True), responses={200: CategoryOut}, tags=["categories"],
-                   summary="Rename or retype (type only while unused)")
+    @extend_schema(
+        request=CategoryIn(partial=True),
+        responses={200: CategoryOut},
+        tags=["categories"],
+        summary="Rename or retype (type only while unused)",
+    )
     def patch(self, request, pk: int):
         return self._update(request, pk, partial=True)
 
@@ -64,8 +74,11 @@ class CategoryDetailView(APIView):
         category = services.update_category(user=request.user, category_id=pk, **data.validated_data)
         return Response(CategoryOut(category).data)
 
-    @extend_schema(responses={204: None}, tags=["categories"],
-                   summary="Delete an unused category (409 while transactions use it)")
+    @extend_schema(
+        responses={204: None},
+        tags=["categories"],
+        summary="Delete an unused category (409 while transactions use it)",
+    )
     def delete(self, request, pk: int):
         services.delete_category(user=request.user, category_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -32,7 +32,9 @@ def create_category(*, user: User, name: str, type: str) -> Category:
 
 
 @transaction.atomic
-def update_category(*, user: User, category_id: int, name: str | None = None, type: str | None = None) -> Category:
+def update_category(
+    *, user: User, category_id: int, name: str | None = None, type: str | None = None
+) -> Category:
     category = get_category(user=user, category_id=category_id, for_update=True)
     if type is not None and type != category.type and category.transactions.exists():
         raise Conflict(

@@ -39,7 +39,9 @@ TITLES = {
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-def problem_body(status: int, detail: str, *, errors: dict[str, Any] | None = None, title: str | None = None) -> dict:
+def problem_body(
+    status: int, detail: str, *, errors: dict[str, Any] | None = None, title: str | None = None
+) -> dict:
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title or TITLES.get(status, "Error"),
@@ -80,7 +82,9 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
 
 
 def _respond(status: int, detail: str, *, errors=None, headers=None, title=None) -> Response:
-    response = Response(problem_body(status, detail, errors=errors, title=title), status=status, headers=headers)
+    response = Response(
+        problem_body(status, detail, errors=errors, title=title), status=status, headers=headers
+    )
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
 
@@ -92,8 +96,13 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         headers = {}
         if isinstance(exc, TooManyRequests) and exc.retry_after:
             headers["Retry-After"] = str(exc.retry_after)
-        return _respond(exc.status, exc.detail, errors=_field_errors(exc.errors) if exc.errors else None,
-                        headers=headers, title=exc.title)
+        return _respond(
+            exc.status,
+            exc.detail,
+            errors=_field_errors(exc.errors) if exc.errors else None,
+            headers=headers,
+            title=exc.title,
+        )
     if isinstance(exc, Http404):
         return _respond(404, "Not found.")
     if isinstance(exc, PermissionDenied):

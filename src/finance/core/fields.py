@@ -138,5 +138,7 @@ class PeriodQuery(serializers.Serializer):
             if start > end:
                 raise serializers.ValidationError({"from": ["Must not be after 'to'."]})
             if (end - start).days >= settings.MAX_PERIOD_DAYS:
-                raise serializers.ValidationError({"to": [f"A period is at most {settings.MAX_PERIOD_DAYS} days."]})
+                raise serializers.ValidationError(
+                    {"to": [f"A period is at most {settings.MAX_PERIOD_DAYS} days."]}
+                )
         return attrs

@@ -77,7 +77,9 @@ class MetricsEndpointMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path == "/metrics":
             proxied = "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_X_REAL_IP" in request.META
-            if proxied or not address_in(request.META.get("REMOTE_ADDR", ""), settings.METRICS_ALLOWED_NETWORKS):
+            if proxied or not address_in(
+                request.META.get("REMOTE_ADDR", ""), settings.METRICS_ALLOWED_NETWORKS
+            ):
                 return problem_response(404, "No such endpoint.")
         return self.get_response(request)
 
@@ -95,7 +97,9 @@ class RequestLimitsMiddleware:
         except ValueError:
             return problem_response(400, "Content-Length must be a number.")
         if size > settings.MAX_REQUEST_BODY_BYTES:
-            return problem_response(413, f"The request body is limited to {settings.MAX_REQUEST_BODY_BYTES} bytes.")
+            return problem_response(
+                413, f"The request body is limited to {settings.MAX_REQUEST_BODY_BYTES} bytes."
+            )
         query = request.META.get("QUERY_STRING", "")
         if len(query) > MAX_QUERY_STRING:
             return problem_response(400, f"The query string is limited to {MAX_QUERY_STRING} characters.")

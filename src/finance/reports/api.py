@@ -25,21 +25,34 @@ _PARAMS = [
     OpenApiParameter("account", int, description="Only this account."),
 ]
 _CACHE_HEADER = OpenApiParameter(
-    "X-Cache", str, location=OpenApiParameter.HEADER, response=True, enum=["HIT", "MISS"],
+    "X-Cache",
+    str,
+    location=OpenApiParameter.HEADER,
+    response=True,
+    enum=["HIT", "MISS"],
     description="HIT when served from the report cache.",
 )
 _MONEY = serializers.CharField(allow_null=True)
 SummaryOut = inline_serializer(
     "Summary",
     {
-        "from": serializers.DateField(), "to": serializers.DateField(),
+        "from": serializers.DateField(),
+        "to": serializers.DateField(),
         "account": serializers.IntegerField(allow_null=True),
-        "currency": serializers.CharField(allow_null=True, help_text="Null when the period has several currencies"),
-        "income": _MONEY, "expense": _MONEY, "balance": _MONEY,
+        "currency": serializers.CharField(
+            allow_null=True, help_text="Null when the period has several currencies"
+        ),
+        "income": _MONEY,
+        "expense": _MONEY,
+        "balance": _MONEY,
         "by_currency": inline_serializer(
             "CurrencyTotals",
-            {"currency": serializers.CharField(), "income": serializers.CharField(),
-             "expense": serializers.CharField(), "balance": serializers.CharField()},
+            {
+                "currency": serializers.CharField(),
+                "income": serializers.CharField(),
+                "expense": serializers.CharField(),
+                "balance": serializers.CharField(),
+            },
             many=True,
         ),
     },
@@ -47,13 +60,19 @@ SummaryOut = inline_serializer(
 ByCategoryOut = inline_serializer(
     "ByCategory",
     {
-        "from": serializers.DateField(), "to": serializers.DateField(),
+        "from": serializers.DateField(),
+        "to": serializers.DateField(),
         "account": serializers.IntegerField(allow_null=True),
         "results": inline_serializer(
             "CategoryTotal",
-            {"category_id": serializers.IntegerField(), "name": serializers.CharField(),
-             "type": serializers.CharField(), "total": serializers.CharField(), "count": serializers.IntegerField(),
-             "currency": serializers.CharField()},
+            {
+                "category_id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "type": serializers.CharField(),
+                "total": serializers.CharField(),
+                "count": serializers.IntegerField(),
+                "currency": serializers.CharField(),
+            },
             many=True,
         ),
     },
@@ -66,14 +85,20 @@ class _ReportView(APIView):
 
     def get(self, request):
         query = query_data(ReportQuery, request)
-        params = {"from": query["from"].isoformat(), "to": query["to"].isoformat(),
-                  "account": query.get("account_id")}
+        params = {
+            "from": query["from"].isoformat(),
+            "to": query["to"].isoformat(),
+            "account": query.get("account_id"),
+        }
         body, hit = report_cache.cached_report(
             user_id=request.user.pk,
             report=self.report_name,
             params=params,
             compute=lambda: self.compute(
-                user_id=request.user.pk, date_from=query["from"], date_to=query["to"], account_id=query.get("account_id")
+                user_id=request.user.pk,
+                date_from=query["from"],
+                date_to=query["to"],
+                account_id=query.get("account_id"),
             ),
         )
         return Response(body, headers={"X-Cache": "HIT" if hit else "MISS"})
@@ -83,8 +108,12 @@ class SummaryView(_ReportView):
     report_name = "summary"
     compute = staticmethod(selectors.summary)
 
-    @extend_schema(parameters=[*_PARAMS, _CACHE_HEADER], responses={200: OpenApiResponse(SummaryOut)},
-                   tags=["reports"], summary="Income, expense and balance for a period")
+    @extend_schema(
+        parameters=[*_PARAMS, _CACHE_HEADER],
+        responses={200: OpenApiResponse(SummaryOut)},
+        tags=["reports"],
+        summary="Income, expense and balance for a period",
+    )
     def get(self, request):
         return super().get(request)
 
@@ -93,7 +122,11 @@ class ByCategoryView(_ReportView):
     report_name = "by-category"
     compute = staticmethod(selectors.by_category)
 
-    @extend_schema(parameters=[*_PARAMS, _CACHE_HEADER], responses={200: OpenApiResponse(ByCategoryOut)},
-                   tags=["reports"], summary="Totals per category for a period")
+    @extend_schema(
+        parameters=[*_PARAMS, _CACHE_HEADER],
+        responses={200: OpenApiResponse(ByCategoryOut)},
+        tags=["reports"],
+        summary="Totals per category for a period",
+    )
     def get(self, request):
         return super().get(request)

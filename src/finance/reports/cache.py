@@ -30,7 +30,9 @@ def _current_version(user_id: int) -> int:
 
 
 def entry_key(user_id: int, version: int, report: str, params: dict[str, Any]) -> str:
-    encoded = ":".join(f"{name}={params[name] if params[name] is not None else ''}" for name in sorted(params))
+    encoded = ":".join(
+        f"{name}={params[name] if params[name] is not None else ''}" for name in sorted(params)
+    )
     return f"report:{user_id}:v{version}:{report}:{encoded}"
 
 

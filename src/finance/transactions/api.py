@@ -21,7 +21,17 @@ class TransactionOut(serializers.ModelSerializer):
 
     class Meta:
         model = Transaction
-        fields = ["id", "account", "category", "type", "amount", "currency", "description", "date", "created_at"]
+        fields = [
+            "id",
+            "account",
+            "category",
+            "type",
+            "amount",
+            "currency",
+            "description",
+            "date",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_amount(self, tx: Transaction) -> str:
@@ -45,8 +55,14 @@ class TransactionQuery(PeriodQuery):
 
 _EXAMPLE = OpenApiExample(
     "expense",
-    value={"account": 1, "category": 2, "type": "expense", "amount": "12.50", "date": "2026-11-01",
-           "description": "Lunch"},
+    value={
+        "account": 1,
+        "category": 2,
+        "type": "expense",
+        "amount": "12.50",
+        "date": "2026-11-01",
+        "description": "Lunch",
+    },
 )
 _FILTERS = [
     OpenApiParameter("from", str, description="First day, inclusive (YYYY-MM-DD)."),
@@ -58,8 +74,12 @@ _FILTERS = [
 
 
 class TransactionListView(APIView):
-    @extend_schema(parameters=_FILTERS, responses={200: TransactionOut(many=True)}, tags=["transactions"],
-                   summary="Your transactions, newest first")
+    @extend_schema(
+        parameters=_FILTERS,
+        responses={200: TransactionOut(many=True)},
+        tags=["transactions"],
+        summary="Your transactions, newest first",
+    )
     def get(self, request):
         query = query_data(TransactionQuery, request)
         queryset = selectors.transactions_for(
@@ -74,8 +94,13 @@ class TransactionListView(APIView):
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(TransactionOut(page, many=True).data)
 
-    @extend_schema(request=TransactionIn, responses={201: TransactionOut}, examples=[_EXAMPLE],
-                   tags=["transactions"], summary="Record income or an expense (moves the account balance)")
+    @extend_schema(
+        request=TransactionIn,
+        responses={201: TransactionOut},
+        examples=[_EXAMPLE],
+        tags=["transactions"],
+        summary="Record income or an expense (moves the account balance)",
+    )
     def post(self, request):
         data = TransactionIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -91,13 +116,21 @@ class TransactionDetailView(APIView):
             raise NotFound("No such transaction.")
         return Response(TransactionOut(tx).data)
 
-    @extend_schema(request=TransactionIn, responses={200: TransactionOut}, tags=["transactions"],
-                   summary="Replace a transaction (the balance follows)")
+    @extend_schema(
+        request=TransactionIn,
+        responses={200: TransactionOut},
+        tags=["transactions"],
+        summary="Replace a transaction (the balance follows)",
+    )
     def put(self, request, pk: int):
         return self._update(request, pk, partial=False)
 
-    @extend_schema(request=TransactionIn(partial=True), responses={200: TransactionOut}, tags=["transactions"],
-                   summary="Change a transaction (the balance follows)")
+    @extend_schema(
+        request=TransactionIn(partial=True),
+        responses={200: TransactionOut},
+        tags=["transactions"],
+        summary="Change a transaction (the balance follows)",
+    )
     def patch(self, request, pk: int):
         return self._update(request, pk, partial=True)
 

@@ -11,7 +11,9 @@ class Transaction(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transactions", db_index=False
     )
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="transactions", db_index=False)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="transactions", db_index=False
+    )
     # PROTECT: a category in use cannot vanish with its history; the API answers 409 instead.
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="transactions")
     type = models.CharField(max_length=7, choices=EntryType.choices)
@@ -24,7 +26,9 @@ class Transaction(models.Model):
         ordering = ["-date", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="transaction_amount_positive"),
-            models.CheckConstraint(condition=models.Q(type__in=EntryType.values), name="transaction_type_valid"),
+            models.CheckConstraint(
+                condition=models.Q(type__in=EntryType.values), name="transaction_type_valid"
+            ),
         ]
         indexes = [
             # Lists (newest first) and period reports of one user.

@@ -51,10 +51,20 @@ def _check_category(user: User, category_id: int, type: str):
 
 
 def _emit(event: str, tx: Transaction, currency: str) -> None:
-    counter = {"transaction.created": metrics.TRANSACTIONS_CREATED, "transaction.deleted": metrics.TRANSACTIONS_DELETED}
+    counter = {
+        "transaction.created": metrics.TRANSACTIONS_CREATED,
+        "transaction.deleted": metrics.TRANSACTIONS_DELETED,
+    }
     metric = counter[event].labels(type=tx.type).inc if event in counter else None
-    emit(event, transaction_id=tx.pk, user_id=tx.user_id, type=tx.type, currency=currency,
-         amount=f"{tx.amount:f}", metric=metric)
+    emit(
+        event,
+        transaction_id=tx.pk,
+        user_id=tx.user_id,
+        type=tx.type,
+        currency=currency,
+        amount=f"{tx.amount:f}",
+        metric=metric,
+    )
 
 
 @transaction.atomic
@@ -72,7 +82,13 @@ def create_transaction(
     category = _check_category(user, category_id, type)
     check_places(amount, account.currency, "amount")
     tx = Transaction.objects.create(
-        user=user, account=account, category=category, type=type, amount=amount, date=date, description=description
+        user=user,
+        account=account,
+        category=category,
+        type=type,
+        amount=amount,
+        date=date,
+        description=description,
     )
     _move_balance(account, signed(type, amount))
     report_cache.invalidate(user.pk)
@@ -86,7 +102,9 @@ def _lock_transaction(user: User, transaction_id: int, *other_account_ids: int) 
     account (which locks it, then its transactions) never deadlocks with an edit of one of them."""
     for _attempt in range(3):
         account_id = (
-            Transaction.objects.filter(user=user, pk=transaction_id).values_list("account_id", flat=True).first()
+            Transaction.objects.filter(user=user, pk=transaction_id)
+            .values_list("account_id", flat=True)
+            .first()
         )
         if account_id is None:
             raise NotFound("No such transaction.")

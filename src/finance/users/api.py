@@ -57,7 +57,9 @@ class IsAdminRole(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.is_admin)
 
 
-_CREDENTIALS_EXAMPLE = OpenApiExample("credentials", value={"email": "ann@example.com", "password": "s3cure-Passw0rd"})
+_CREDENTIALS_EXAMPLE = OpenApiExample(
+    "credentials", value={"email": "ann@example.com", "password": "s3cure-Passw0rd"}
+)
 
 
 class RegisterView(APIView):
@@ -66,8 +68,13 @@ class RegisterView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "register"
 
-    @extend_schema(request=Credentials, responses={201: UserOut}, examples=[_CREDENTIALS_EXAMPLE], tags=["auth"],
-                   summary="Create a user")
+    @extend_schema(
+        request=Credentials,
+        responses={201: UserOut},
+        examples=[_CREDENTIALS_EXAMPLE],
+        tags=["auth"],
+        summary="Create a user",
+    )
     def post(self, request):
         data = Credentials(data=request.data)
         data.is_valid(raise_exception=True)
@@ -81,8 +88,13 @@ class LoginView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=Credentials, responses={200: TokenPairOut}, examples=[_CREDENTIALS_EXAMPLE],
-                   tags=["auth"], summary="Get an access and a refresh token")
+    @extend_schema(
+        request=Credentials,
+        responses={200: TokenPairOut},
+        examples=[_CREDENTIALS_EXAMPLE],
+        tags=["auth"],
+        summary="Get an access and a refresh token",
+    )
     def post(self, request):
         data = Credentials(data=request.data)
         data.is_valid(raise_exception=True)
@@ -94,8 +106,12 @@ class RefreshView(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(request=RefreshIn, responses={200: TokenPairOut}, tags=["auth"],
-                   summary="Trade a refresh token for a new pair (the old one stops working)")
+    @extend_schema(
+        request=RefreshIn,
+        responses={200: TokenPairOut},
+        tags=["auth"],
+        summary="Trade a refresh token for a new pair (the old one stops working)",
+    )
     def post(self, request):
         data = RefreshIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -122,8 +138,12 @@ class PasswordView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "password"
 
-    @extend_schema(request=PasswordChangeIn, responses={204: None}, tags=["auth"],
-                   summary="Change the password (revokes every refresh token of the user)")
+    @extend_schema(
+        request=PasswordChangeIn,
+        responses={204: None},
+        tags=["auth"],
+        summary="Change the password (revokes every refresh token of the user)",
+    )
     def post(self, request):
         data = PasswordChangeIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -151,8 +171,12 @@ class UserDetailView(APIView):
             raise NotFound("No such user.")
         return Response(UserOut(user).data)
 
-    @extend_schema(request=UserPatchIn, responses={200: UserOut}, tags=["users"],
-                   summary="Activate, deactivate or change the role of a user (admins only)")
+    @extend_schema(
+        request=UserPatchIn,
+        responses={200: UserOut},
+        tags=["users"],
+        summary="Activate, deactivate or change the role of a user (admins only)",
+    )
     def patch(self, request, pk: int):
         data = UserPatchIn(data=request.data)
         data.is_valid(raise_exception=True)

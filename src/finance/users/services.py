@@ -52,7 +52,9 @@ def register_user(*, email: str, password: str) -> User:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password)
     except IntegrityError:
-        raise Conflict("A user with this email already exists.", errors={"email": ["Already registered."]}) from None
+        raise Conflict(
+            "A user with this email already exists.", errors={"email": ["Already registered."]}
+        ) from None
     emit("user.registered", user_id=user.pk, metric=metrics.REGISTRATIONS.inc)
     return user
 

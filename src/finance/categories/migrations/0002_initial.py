@@ -6,26 +6,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('categories', '0001_initial'),
+        ("categories", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='category',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='categories', to=settings.AUTH_USER_MODEL),
+            model_name="category",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="categories",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(fields=('user', 'name', 'type'), name='category_unique_per_user'),
+            model_name="category",
+            constraint=models.UniqueConstraint(
+                fields=("user", "name", "type"), name="category_unique_per_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.CheckConstraint(condition=models.Q(('type__in', ['income', 'expense'])), name='category_type_valid'),
+            model_name="category",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("type__in", ["income", "expense"])), name="category_type_valid"
+            ),
         ),
     ]

@@ -6,34 +6,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('transactions', '0001_initial'),
+        ("transactions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='transaction',
-            name='user',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='transactions', to=settings.AUTH_USER_MODEL),
+            model_name="transaction",
+            name="user",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="transactions",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(fields=['user', '-date', '-id'], name='tx_user_date_idx'),
+            model_name="transaction",
+            index=models.Index(fields=["user", "-date", "-id"], name="tx_user_date_idx"),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(fields=['account', '-date', '-id'], name='tx_account_date_idx'),
+            model_name="transaction",
+            index=models.Index(fields=["account", "-date", "-id"], name="tx_account_date_idx"),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='transaction_amount_positive'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="transaction_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(('type__in', ['income', 'expense'])), name='transaction_type_valid'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("type__in", ["income", "expense"])), name="transaction_type_valid"
+            ),
         ),
     ]

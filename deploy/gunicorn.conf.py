@@ -1,0 +1,63 @@
+"""gunicorn settings for the Finance API, from the environment (see .env.example).
+
+Used by the container entrypoint, Kubernetes and the process tests alike.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from config.logging import logging_dict  # noqa: E402
+
+wsgi_app = "config.wsgi:application"
+pythonpath = str(ROOT / "src")
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# SIGTERM: stop accepting, let in-flight requests finish within this many seconds.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
+# Longer than nginx's upstream keepalive_timeout, so nginx closes idle connections first.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+# Recycle workers now and then (jittered so they do not restart together) to bound memory growth.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
+limit_request_line = 4094
+limit_request_fields = 60
+limit_request_field_size = 8190
+# Only the proxy may set X-Forwarded-Proto/For for gunicorn.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# The worker heartbeat file lives in memory: a slow disk must not get workers killed.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+accesslog = None
+errorlog = "-"
+logconfig_dict = logging_dict(
+    level=os.environ.get("LOG_LEVEL", "INFO").upper(), fmt=os.environ.get("LOG_FORMAT", "json")
+)
+proc_name = "finance-api"
+
+
+def on_starting(server):
+    """Start every run with an empty metrics directory: files of dead processes would skew counters."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        path = Path(directory)
+        if path.exists():
+            for child in path.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        path.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,241 @@
+"""Real processes for the tests that need them: gunicorn with the project's config, databases, ports.
+
+Process tests use their own PostgreSQL database (created and dropped here) and their own cache key prefix,
+so they never see the rows of the in-process tests or of another run. Without a reachable PostgreSQL they
+use a SQLite file; without Redis, the in-process cache.
+"""
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check: Callable[[], bool], *, timeout: float = 30.0, what: str = "condition") -> None:
+    """Poll `check` until it is true; fail after `timeout` seconds. Polling, not a timing assumption."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _tcp_open(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return True
+    return False
+
+
+def postgres_url() -> str | None:
+    """The PostgreSQL server to use: DATABASE_URL when it is PostgreSQL, else the local one if it runs."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return url
+    return DEFAULT_POSTGRES if _tcp_open("127.0.0.1", 5432) else None
+
+
+def redis_url() -> str | None:
+    url = os.environ.get("REDIS_URL", "")
+    if url:
+        return url
+    return DEFAULT_REDIS if _tcp_open("127.0.0.1", 6379) else None
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+@contextlib.contextmanager
+def live_database() -> Iterator[str]:
+    """A fresh, empty database URL for processes; dropped afterwards."""
+    server = postgres_url()
+    if server is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/live.sqlite3"
+        return
+    import psycopg
+
+    name = f"finance_live_{secrets.token_hex(4)}"
+    with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_database(server, name)
+    finally:
+        with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Process:
+    """A child process whose output goes to a file the test can read."""
+
+    def __init__(self, args: list[str], *, env: dict[str, str], cwd: Path = ROOT, name: str = "process"):
+        self.name = name
+        self._log = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)  # noqa: SIM115
+        self.popen = subprocess.Popen(
+            args, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def output(self) -> str:
+        return Path(self._log.name).read_text(errors="replace")
+
+    def json_lines(self) -> list[dict]:
+        lines = []
+        for line in self.output().splitlines():
+            with contextlib.suppress(ValueError):
+                value = json.loads(line)
+                if isinstance(value, dict):
+                    lines.append(value)
+        return lines
+
+    def send(self, sig: int) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(10)
+        return self.popen.returncode
+
+    def close(self) -> None:
+        self.stop()
+        self._log.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._log.name)
+
+
+def http(
+    method: str, url: str, *, body: dict | None = None, headers: dict | None = None, timeout: float = 15
+):
+    """A plain HTTP call: (status, headers, parsed JSON or text)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, response_headers, raw = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, response_headers, raw = error.code, error.headers, error.read()
+    text = raw.decode(errors="replace")
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = text
+    return status, response_headers, parsed
+
+
+def app_env(database_url: str, **overrides: str) -> dict[str, str]:
+    """Environment for an app process: production settings on the given database and this machine's Redis."""
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
+    cache = redis_url()
+    production = database_url.startswith("postgres") and cache is not None
+    env.update(
+        {
+            "DJANGO_ENV": "production" if production else "development",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": database_url,
+            "CACHE_KEY_PREFIX": f"live-{secrets.token_hex(4)}",
+            "LOG_FORMAT": "json",
+            "LOG_LEVEL": "INFO",
+            "SECURE_HSTS_SECONDS": "0",
+            "PYTHONPATH": str(ROOT / "src"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if cache:
+        env["REDIS_URL"] = cache
+    env.update(overrides)
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True, timeout=300
+    )
+
+
+class Gunicorn:
+    """gunicorn with deploy/gunicorn.conf.py on a free loopback port."""
+
+    def __init__(self, env: dict[str, str], *, workers: int = 2, threads: int = 4):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.metrics_dir = tempfile.mkdtemp(prefix="metrics-")
+        self.env = {
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_THREADS": str(threads),
+            "PROMETHEUS_MULTIPROC_DIR": self.metrics_dir,
+        }
+        self.process = Process(
+            [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],
+            env=self.env,
+            name="gunicorn",
+        )
+        try:
+            wait_until(self._live, timeout=60, what="gunicorn to answer /health/live")
+        except TimeoutError:
+            raise RuntimeError(f"gunicorn did not start:\n{self.process.output()[-4000:]}") from None
+
+    def _live(self) -> bool:
+        if self.process.popen.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{self.process.output()[-4000:]}")
+        try:
+            return http("GET", f"{self.url}/health/live", timeout=2)[0] == 200
+        except OSError:
+            return False
+
+    def close(self) -> None:
+        self.process.close()
+        shutil.rmtree(self.metrics_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_app(*, workers: int = 2, threads: int = 4, **overrides: str) -> Iterator[Gunicorn]:
+    """A migrated database and gunicorn serving the app on it."""
+    with live_database() as database_url:
+        env = app_env(database_url, **overrides)
+        migrate(env)
+        server = Gunicorn(env, workers=workers, threads=threads)
+        try:
+            yield server
+        finally:
+            server.close()
