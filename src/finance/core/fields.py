@@ -100,7 +100,7 @@ class ObjectId(serializers.IntegerField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or isinstance(data, float):
+        if isinstance(data, bool | float):
             self.fail("invalid")
         return super().to_internal_value(data)
 
