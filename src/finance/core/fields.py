@@ -121,14 +121,12 @@ def query_data(serializer_class: type[serializers.Serializer], request) -> dict:
 class PeriodQuery(serializers.Serializer):
     """from/to, both inclusive; from may not be after to, and a period is capped (MAX_PERIOD_DAYS)."""
 
-    date_from = IsoDate(required=False, help_text="First day, inclusive (YYYY-MM-DD).")
-    date_to = IsoDate(required=False, help_text="Last day, inclusive (YYYY-MM-DD).")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # "from" is a Python keyword, so the fields are declared under other names and renamed here.
-        self.fields["from"] = self.fields.pop("date_from")
-        self.fields["to"] = self.fields.pop("date_to")
+    def get_fields(self):
+        # "from" is a Python keyword, so these fields cannot be declared as class attributes.
+        fields = super().get_fields()
+        fields["from"] = IsoDate(required=False, help_text="First day, inclusive (YYYY-MM-DD).")
+        fields["to"] = IsoDate(required=False, help_text="Last day, inclusive (YYYY-MM-DD).")
+        return fields
 
     def validate(self, attrs):
         from django.conf import settings
