@@ -209,6 +209,9 @@ SPECTACULAR_SETTINGS = {
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 65536, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 MAX_PERIOD_DAYS = env_int("MAX_PERIOD_DAYS", 3660, minimum=31)
+# Seconds an Idempotency-Key and its stored answer are kept (at least a day; expired rows are purged by
+# `manage.py purge_idempotency_keys`).
+IDEMPOTENCY_TTL = env_int("IDEMPOTENCY_TTL", 86400, minimum=86400)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

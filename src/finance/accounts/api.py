@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from finance.accounts import selectors, services
 from finance.accounts.models import Account
 from finance.core.fields import Currency, Money, StrictSerializer, Text
+from finance.core.idempotency import idempotent
 from finance.core.money import format_money
 from finance.core.pagination import PagePagination
 
@@ -61,6 +62,7 @@ class AccountListView(APIView):
         tags=["accounts"],
         summary="Open an account",
     )
+    @idempotent
     def post(self, request):
         data = AccountCreateIn(data=request.data)
         data.is_valid(raise_exception=True)

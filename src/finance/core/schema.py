@@ -20,6 +20,7 @@ _DESCRIPTIONS = {
     "409": "Conflicts with the current state.",
     "413": "Request body too large.",
     "415": "Only application/json bodies are accepted.",
+    "422": "The Idempotency-Key was already used with a different request.",
     "429": "Rate limit reached; see Retry-After.",
     "503": "A backing service is unavailable; retry shortly.",
 }
@@ -42,6 +43,8 @@ def add_problem_responses(result, generator, request, public):
                 codes.append("409")
             if path.startswith("/users") or path == "/auth/password":
                 codes.append("403")
+            if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+                codes.append("422")
             for code in codes:
                 operation.setdefault("responses", {}).setdefault(
                     code, {"description": _DESCRIPTIONS[code], "content": ref}

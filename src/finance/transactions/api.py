@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from finance.categories.models import EntryType
 from finance.core.exceptions import NotFound
 from finance.core.fields import IsoDate, Money, ObjectId, PeriodQuery, StrictSerializer, Text, query_data
+from finance.core.idempotency import idempotent
 from finance.core.money import format_money
 from finance.core.pagination import PagePagination
 from finance.transactions import selectors, services
@@ -101,6 +102,7 @@ class TransactionListView(APIView):
         tags=["transactions"],
         summary="Record income or an expense (moves the account balance)",
     )
+    @idempotent
     def post(self, request):
         data = TransactionIn(data=request.data)
         data.is_valid(raise_exception=True)
