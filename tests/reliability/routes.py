@@ -1,0 +1,139 @@
+"""The API's route table, read from the URL resolver, and how the tests make objects and bodies for it.
+
+Tests that walk every route (ownership matrix, server-owned fields) take the routes from here. A new route
+fails them until it is registered below: OWNED_OBJECTS for detail routes, WRITE_BODIES for write methods.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.urls import URLPattern, get_resolver
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from finance.accounts.models import Account
+from finance.categories.models import Category
+from finance.transactions.models import Transaction
+from finance.users.api import IsAdminRole
+from finance.users.models import User
+from tests.factories import PASSWORD, AccountFactory, CategoryFactory, make_transaction
+
+WRITE_METHODS = ("post", "put", "patch")
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    view_class: type
+    methods: tuple[str, ...]
+
+    @property
+    def is_detail(self) -> bool:
+        return "<id:pk>" in self.pattern
+
+    @property
+    def admin_only(self) -> bool:
+        return any(
+            permission is IsAdminRole for permission in getattr(self.view_class, "permission_classes", [])
+        )
+
+    def path(self, pk: int | None = None) -> str:
+        return "/" + self.pattern.replace("<id:pk>", str(pk))
+
+
+def _methods(view_class: type) -> tuple[str, ...]:
+    names = [m for m in view_class.http_method_names if m != "options" and hasattr(view_class, m)]
+    if "get" in names and "head" not in names:
+        names.append("head")  # Django serves HEAD with the GET handler
+    return (*names, "options")
+
+
+def api_routes() -> list[Route]:
+    """Every class-based API route of the project (the admin site, an include, has its own auth)."""
+    routes = []
+    for entry in get_resolver().url_patterns:
+        view_class = getattr(getattr(entry, "callback", None), "view_class", None)
+        if not isinstance(entry, URLPattern) or view_class is None:
+            continue
+        routes.append(Route(entry.name, str(entry.pattern), view_class, _methods(view_class)))
+    return routes
+
+
+@dataclass
+class World:
+    """One user's own objects, from which valid request bodies are built."""
+
+    user: User
+    account: Account = field(init=False)
+    income: Category = field(init=False)
+    expense: Category = field(init=False)
+    transaction: Transaction = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.account = AccountFactory(user=self.user, currency="USD", opening_balance=Decimal("100.00"))
+        self.income = CategoryFactory(user=self.user, type="income")
+        self.expense = CategoryFactory(user=self.user, type="expense")
+        self.transaction = make_transaction(self.account, self.expense, amount="5.00")
+
+    def transaction_body(self) -> dict:
+        return {
+            "account": self.account.pk,
+            "category": self.expense.pk,
+            "type": "expense",
+            "amount": "1.25",
+            "date": "2026-03-01",
+            "description": "coffee",
+        }
+
+
+def _owned_transaction(owner: User) -> int:
+    account = AccountFactory(user=owner, currency="USD", opening_balance=Decimal("50.00"))
+    return make_transaction(account, CategoryFactory(user=owner, type="expense"), amount="7.00").pk
+
+
+# Detail routes: how to create an object of `owner` that the route addresses.
+OWNED_OBJECTS = {
+    "account-detail": lambda owner: AccountFactory(user=owner, currency="EUR").pk,
+    "category-detail": lambda owner: CategoryFactory(user=owner).pk,
+    "transaction-detail": _owned_transaction,
+    "user-detail": lambda owner: owner.pk,
+}
+
+# (route name, method): a valid body for the acting user's world. Each must succeed as sent.
+WRITE_BODIES = {
+    ("auth-register", "post"): lambda w: {"email": "brand-new@example.com", "password": PASSWORD},
+    ("auth-login", "post"): lambda w: {"email": w.user.email, "password": PASSWORD},
+    ("auth-refresh", "post"): lambda w: {"refresh": str(RefreshToken.for_user(w.user))},
+    ("auth-logout", "post"): lambda w: {"refresh": str(RefreshToken.for_user(w.user))},
+    ("auth-password", "post"): lambda w: {"current_password": PASSWORD, "new_password": "fresh-long-pass-42"},
+    ("user-detail", "patch"): lambda w: {"is_active": True},
+    ("account-list", "post"): lambda w: {"name": "Savings", "currency": "EUR", "opening_balance": "10.00"},
+    ("account-detail", "put"): lambda w: {"name": "Renamed", "currency": "USD"},
+    ("account-detail", "patch"): lambda w: {"name": "Renamed"},
+    ("category-list", "post"): lambda w: {"name": "Books", "type": "expense"},
+    ("category-detail", "put"): lambda w: {"name": "Groceries", "type": "expense"},
+    ("category-detail", "patch"): lambda w: {"name": "Groceries"},
+    ("transaction-list", "post"): lambda w: w.transaction_body(),
+    ("transaction-detail", "put"): lambda w: w.transaction_body(),
+    ("transaction-detail", "patch"): lambda w: {"amount": "2.00"},
+}
+
+
+def detail_object_id(route: Route, world: World) -> int:
+    """The id a detail route of the acting user's own world addresses (for write-body checks)."""
+    return {
+        "account-detail": world.account.pk,
+        "category-detail": world.expense.pk,
+        "transaction-detail": world.transaction.pk,
+        "user-detail": world.user.pk,
+    }[route.name]
+
+
+def snapshot() -> dict:
+    """Every row a request could change, to prove that a refused request changed nothing."""
+    return {
+        "users": list(User.objects.order_by("pk").values()),
+        "accounts": list(Account.objects.order_by("pk").values()),
+        "categories": list(Category.objects.order_by("pk").values()),
+        "transactions": list(Transaction.objects.order_by("pk").values()),
+    }
