@@ -1,0 +1,15 @@
+"""The JSON body parser: DRF's, except that a body nested too deeply for Python's json module is a 400.
+
+Without this, a 64 KB body of "[[[[..." raises RecursionError inside the parser and answers 500.
+"""
+
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the body is nested too deeply.") from None
