@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from finance.accounts import selectors, services
 from finance.accounts.models import Account
-from finance.core.fields import Currency, Money, StrictSerializer, Text
+from finance.core.fields import Currency, Money, StrictSerializer, Text, query_data
 from finance.core.idempotency import idempotent
 from finance.core.money import format_money
 from finance.core.pagination import PagePagination
@@ -51,6 +51,7 @@ _EXAMPLE = OpenApiExample("account", value={"name": "Wallet", "currency": "USD",
 class AccountListView(APIView):
     @extend_schema(responses={200: AccountOut(many=True)}, tags=["accounts"], summary="Your accounts")
     def get(self, request):
+        query_data(serializers.Serializer, request)  # only page and page_size: refuse anything else
         paginator = PagePagination()
         page = paginator.paginate_queryset(selectors.accounts_for(request.user), request, view=self)
         return paginator.get_paginated_response(AccountOut(page, many=True).data)
