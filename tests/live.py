@@ -45,7 +45,7 @@ def wait_until(check: Callable[[], bool], *, timeout: float = 30.0, what: str = 
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
 
 
-def tcp_open(host: str, port: int) -> bool:
+def _tcp_open(host: str, port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
         return True
     return False
@@ -56,14 +56,14 @@ def postgres_url() -> str | None:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         return url
-    return DEFAULT_POSTGRES if tcp_open("127.0.0.1", 5432) else None
+    return DEFAULT_POSTGRES if _tcp_open("127.0.0.1", 5432) else None
 
 
 def redis_url() -> str | None:
     url = os.environ.get("REDIS_URL", "")
     if url:
         return url
-    return DEFAULT_REDIS if tcp_open("127.0.0.1", 6379) else None
+    return DEFAULT_REDIS if _tcp_open("127.0.0.1", 6379) else None
 
 
 def _with_database(url: str, name: str) -> str:
@@ -395,7 +395,7 @@ class Nginx:
     def _listening(self) -> bool:
         if self.process.popen.poll() is not None:
             raise RuntimeError(f"nginx exited:\n{self.process.output()[-4000:]}")
-        return tcp_open("127.0.0.1", self.port)
+        return _tcp_open("127.0.0.1", self.port)
 
     def access_log(self) -> list[dict]:
         """The JSON access log lines (stdout) so far."""

@@ -25,12 +25,14 @@ from tests.live import (
 
 # The app's own limits key on the client address too. A stack that many checks share from one machine
 # raises them, so that they never answer before nginx's limits (which the tests exercise on purpose).
-GENEROUS_APP_LIMITS = {
+SHARED_STACK_SETTINGS = {
     "THROTTLE_LOGIN_RATE": "10000/min",
     "THROTTLE_REGISTER_RATE": "10000/min",
     "LOGIN_FAILURE_LIMIT": "10000",
     # One proxy (nginx) in front: DRF's throttles take the client from X-Forwarded-For, as in compose.
     "NUM_PROXIES": "1",
+    # A token made when the stack starts stays valid for its whole life, however slow the machine.
+    "JWT_ACCESS_TTL": "3600",
 }
 NO_NGINX = "nginx is not installed (apt-get install nginx-light)\n"
 
@@ -48,7 +50,7 @@ class EdgeStack:
 @contextlib.contextmanager
 def edge_stack(*, workers: int = 2, threads: int = 4, **nginx_variables: str) -> Iterator[EdgeStack]:
     """A migrated database, gunicorn on it and nginx in front of gunicorn."""
-    with running_app(workers=workers, threads=threads, **GENEROUS_APP_LIMITS) as app:
+    with running_app(workers=workers, threads=threads, **SHARED_STACK_SETTINGS) as app:
         nginx = Nginx(backend=f"127.0.0.1:{app.port}", **nginx_variables)
         try:
             yield EdgeStack(app, nginx)

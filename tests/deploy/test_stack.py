@@ -24,7 +24,7 @@ from deploy.smoke_check import Journey, header_problems, problem_shape, send
 
 from finance.core.middleware import API_CSP, DOCS_CSP
 from tests.deploy.stack import edge_stack
-from tests.live import NGINX_DIR, Gunicorn, Nginx, free_port, http, nginx_binary, tcp_open, wait_until
+from tests.live import NGINX_DIR, Gunicorn, Nginx, free_port, http, nginx_binary, wait_until
 
 pytestmark = [
     pytest.mark.process,
@@ -360,7 +360,7 @@ def test_hsts_is_sent_over_tls_only(stack, tmp_path):
         example = example.replace(shipped, here)
     nginx = Nginx(backend=f"127.0.0.1:{stack.app.port}", extra_files={"includes/tls/tls.conf": example})
     try:
-        wait_until(lambda: tcp_open("127.0.0.1", tls_port), timeout=30, what="nginx to listen for TLS")
+        # nginx opens all its listening sockets before it answers on any: the TLS port is ready too.
         context = ssl.create_default_context(cafile=str(cert))
         context.check_hostname = False
         request = urllib.request.Request(f"https://127.0.0.1:{tls_port}/health/live")
