@@ -1,4 +1,4 @@
-"""Real processes for the tests that need them: gunicorn with the project's config, databases, ports.
+"""Real processes for the tests that need them: gunicorn and nginx with the project's config, databases, ports.
 
 Process tests use their own PostgreSQL database (created and dropped here) and their own cache key prefix,
 so they never see the rows of the in-process tests or of another run. Without a reachable PostgreSQL they
@@ -8,6 +8,7 @@ use a SQLite file; without Redis, the in-process cache.
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -239,3 +240,167 @@ def running_app(*, workers: int = 2, threads: int = 4, **overrides: str) -> Iter
             yield server
         finally:
             server.close()
+
+
+# --- nginx ----------------------------------------------------------------------------------------------
+NGINX_DIR = ROOT / "nginx"
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+_REFERENCE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+_COMPOSE_DEFAULT = re.compile(r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):?-(?P<default>[^}]*)\}$")
+
+# The shape of the nginx image's /etc/nginx/nginx.conf (its http block includes conf.d/*.conf), with the
+# process's own files in a temporary directory so that nginx runs without root and beside other copies.
+_IMAGE_MAIN_CONF = """\
+daemon off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log stderr notice;
+
+events {{
+    worker_connections 1024;
+}}
+
+http {{
+    include mime.types;
+    default_type application/octet-stream;
+    client_body_temp_path {dir}/client_temp;
+    proxy_temp_path {dir}/proxy_temp;
+    fastcgi_temp_path {dir}/fastcgi_temp;
+    uwsgi_temp_path {dir}/uwsgi_temp;
+    scgi_temp_path {dir}/scgi_temp;
+    log_format main '$remote_addr - $remote_user [$time_local] "$request" $status';
+    access_log {dir}/access.log main;
+    sendfile on;
+    keepalive_timeout 65;
+    include conf.d/*.conf;
+}}
+"""
+_MINIMAL_MIME_TYPES = "types {\n    text/html html;\n    text/css css;\n    application/javascript js;\n}\n"
+
+
+def envsubst(text: str, variables: dict[str, str]) -> str:
+    """What the nginx image's entrypoint does to a template: replace $NAME and ${NAME} for the given names
+    only, leaving every other $word (nginx's own variables) as it is."""
+
+    def replace(match: re.Match) -> str:
+        name = match.group("braced") or match.group("bare")
+        return variables[name] if name in variables else match.group(0)
+
+    return _REFERENCE.sub(replace, text)
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
+
+
+def compose_nginx_variables() -> dict[str, str]:
+    """The NGINX_* environment the compose file gives the nginx service, with every ${VAR:-default} at its
+    default: the configuration a fresh `docker compose up` runs."""
+    import yaml
+
+    environment = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["nginx"]["environment"]
+    variables = {}
+    for name, value in environment.items():
+        match = _COMPOSE_DEFAULT.match(str(value))
+        variables[name] = match.group("default") if match else str(value)
+    return variables
+
+
+def loopback_nginx_variables(*, listen: str, backend: str, **overrides: str) -> dict[str, str]:
+    """The compose defaults, with nginx listening on `listen` and proxying to `backend` on loopback."""
+    variables = compose_nginx_variables()
+    variables.update(
+        {
+            "NGINX_LISTEN": listen,
+            "NGINX_BACKEND": backend,
+            # `resolve` asks Docker's DNS for the replicas of the backend service; a loopback address needs
+            # no resolving (and this machine's nginx may predate `resolve`).
+            "NGINX_BACKEND_OPTIONS": "",
+            # The image's entrypoint sets this from /etc/resolv.conf (NGINX_ENTRYPOINT_LOCAL_RESOLVERS).
+            "NGINX_LOCAL_RESOLVERS": "127.0.0.1",
+        }
+    )
+    variables.update(overrides)
+    return variables
+
+
+def render_nginx(directory: Path, variables: dict[str, str]) -> Path:
+    """Lay out nginx/ in `directory` as the container has it in /etc/nginx; return the main config file."""
+    shutil.copytree(NGINX_DIR / "includes", directory / "includes")
+    for template in (NGINX_DIR / "templates").rglob("*.template"):
+        target = directory / "conf.d" / template.relative_to(NGINX_DIR / "templates").with_suffix("")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        rendered = envsubst(template.read_text(), variables)
+        left = sorted(set(re.findall(r"\$\{?(NGINX_[A-Z0-9_]+)", rendered)))
+        if left:
+            raise ValueError(f"{template.name} uses variables that were not given: {', '.join(left)}")
+        target.write_text(rendered)
+    system_types = Path("/etc/nginx/mime.types")
+    mime_types = system_types.read_text() if system_types.exists() else _MINIMAL_MIME_TYPES
+    (directory / "mime.types").write_text(mime_types)
+    main = directory / "nginx.conf"
+    main.write_text(_IMAGE_MAIN_CONF.format(dir=directory))
+    return main
+
+
+def nginx_config_test(variables: dict[str, str]) -> subprocess.CompletedProcess:
+    """`nginx -t` on the rendered configuration."""
+    binary = nginx_binary()
+    if binary is None:
+        raise RuntimeError("nginx is not installed")
+    with tempfile.TemporaryDirectory(prefix="nginx-t-") as tmp:
+        directory = Path(tmp)
+        main = render_nginx(directory, variables)
+        return subprocess.run(
+            [binary, "-t", "-e", "stderr", "-p", f"{directory}/", "-c", str(main)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+
+class Nginx:
+    """nginx serving the project's configuration (nginx/) on a free loopback port, in front of `backend`.
+
+    `variables` override the compose defaults (NGINX_*); `extra_files` are written into the configuration
+    directory after rendering, as an operator would add them (e.g. includes/tls/tls.conf).
+    """
+
+    def __init__(self, *, backend: str, extra_files: dict[str, str] | None = None, **variables: str):
+        binary = nginx_binary()
+        if binary is None:
+            raise RuntimeError("nginx is not installed")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.dir = Path(tempfile.mkdtemp(prefix="nginx-"))
+        # When started as root, nginx's workers run as an unprivileged user that must reach the temp dirs.
+        self.dir.chmod(0o755)
+        self.variables = loopback_nginx_variables(
+            listen=f"127.0.0.1:{self.port}", backend=backend, **variables
+        )
+        main = render_nginx(self.dir, self.variables)
+        for name, text in (extra_files or {}).items():
+            (self.dir / name).write_text(text)
+        self.process = Process(
+            [binary, "-e", "stderr", "-p", f"{self.dir}/", "-c", str(main)],
+            env=dict(os.environ),
+            name="nginx",
+        )
+        try:
+            wait_until(self._listening, timeout=30, what="nginx to listen")
+        except TimeoutError:
+            self.close()
+            raise RuntimeError(f"nginx did not start:\n{self.process.output()[-4000:]}") from None
+
+    def _listening(self) -> bool:
+        if self.process.popen.poll() is not None:
+            raise RuntimeError(f"nginx exited:\n{self.process.output()[-4000:]}")
+        return _tcp_open("127.0.0.1", self.port)
+
+    def access_log(self) -> list[dict]:
+        """The JSON access log lines (stdout) so far."""
+        return [line for line in self.process.json_lines() if line.get("event") == "nginx.request"]
+
+    def close(self) -> None:
+        self.process.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
