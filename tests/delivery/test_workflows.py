@@ -154,6 +154,11 @@ def test_the_smoke_job_checks_the_stack_through_nginx_and_always_cleans_up():
     job = workflow["jobs"]["smoke"]
     assert job["needs"] == ["build"]
     steps = job["steps"]
+    # The stack runs the image this job loaded (compose takes APP_IMAGE from the environment over .env).
+    build = next(step for step in steps if step.get("uses", "").startswith("docker/build-push-action"))
+    assert build["with"]["load"] is True
+    assert build["with"]["tags"] == "${{ env.APP_IMAGE }}"
+    assert job["env"]["APP_IMAGE"]
     runs = [step.get("run", "") for step in steps]
     start = next(i for i, run in enumerate(runs) if "docker compose up -d --wait" in run)
     smoke = next(i for i, run in enumerate(runs) if "deploy/smoke_check.py http://localhost:8080" in run)
