@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 .PHONY: help venv run test lint format lock check-balances clean
 
 help:
-	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 $(STAMP): requirements/dev.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,3 +62,22 @@ nginx-check: venv ## nginx -t on nginx/ rendered as the nginx container renders 
 
 compose-check: venv ## validate docker-compose.yml against the compose specification
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+# --- delivery -------------------------------------------------------------------------------------------
+.PHONY: k8s-check check-deploy
+
+k8s-check: venv ## render the Kubernetes overlays; check schemas, references, pod security, probes
+	$(PY) k8s/check.py
+
+# Production-like settings with throwaway values: nothing is contacted, only the configuration is judged.
+check-deploy: venv ## Django's deployment checklist on production settings (warnings fail too)
+	DJANGO_ENV=production \
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=finance.example.com \
+	CSRF_TRUSTED_ORIGINS=https://finance.example.com \
+	DATABASE_URL=postgresql://finance:unused@127.0.0.1:5432/finance \
+	REDIS_URL=redis://127.0.0.1:6379/0 \
+	SECURE_SSL_REDIRECT=true \
+	SECURE_HSTS_SECONDS=31536000 \
+	DEBUG=false \
+	$(PY) manage.py check --deploy --fail-level WARNING

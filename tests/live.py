@@ -138,10 +138,22 @@ class Process:
             os.unlink(self._log.name)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 def http(
-    method: str, url: str, *, body: dict | None = None, headers: dict | None = None, timeout: float = 15
+    method: str,
+    url: str,
+    *,
+    body: dict | None = None,
+    headers: dict | None = None,
+    timeout: float = 15,
+    follow_redirects: bool = True,
 ):
-    """A plain HTTP call: (status, headers, parsed JSON or text)."""
+    """A plain HTTP call: (status, headers, parsed JSON or text). A redirect not followed is the answer."""
+    opener = urllib.request.build_opener() if follow_redirects else urllib.request.build_opener(_NoRedirects)
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
     if data is not None:
@@ -149,7 +161,7 @@ def http(
     for name, value in (headers or {}).items():
         request.add_header(name, value)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             status, response_headers, raw = response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         status, response_headers, raw = error.code, error.headers, error.read()
