@@ -127,8 +127,10 @@ class PeriodQuery(serializers.Serializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword, so the fields are declared under other names and renamed here.
-        self.fields["from"] = self.fields.pop("date_from")
-        self.fields["to"] = self.fields.pop("date_to")
+        for declared, public in (("date_from", "from"), ("date_to", "to")):
+            field = self.fields.pop(declared)
+            field.source = None  # rebinding under the public name makes it the key of validated_data too
+            self.fields[public] = field
 
     def validate(self, attrs):
         from django.conf import settings

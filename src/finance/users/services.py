@@ -115,7 +115,8 @@ def rotate_refresh(*, refresh: str) -> TokenPair:
 
 def logout(*, user: User, refresh: str) -> None:
     token = _parse_refresh(refresh)
-    if token.get(jwt_settings.USER_ID_CLAIM) != user.pk:
+    # simplejwt writes the user id claim as a string.
+    if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):
         raise InvalidCredentials("The refresh token does not belong to this user.")
     _claim(token)
     emit("user.logged_out", user_id=user.pk)
