@@ -46,3 +46,13 @@ check-balances: venv ## verify balance == opening + income - expense for every a
 
 clean: ## remove the virtualenv, local database and caches
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+.PHONY: promtool monitoring-check
+
+promtool: ## check the Prometheus config and alert rules, run the alert unit tests (monitoring/prometheus/tests)
+	promtool check config monitoring/prometheus/prometheus.yml
+	promtool check rules monitoring/prometheus/alerts.yml
+	promtool test rules monitoring/prometheus/tests/*.yml
+
+monitoring-check: venv promtool ## real Prometheus scraping gunicorn: counts, every dashboard query and alert
+	$(BIN)/pytest tests/monitoring $(PYTEST_ARGS)
