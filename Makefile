@@ -81,3 +81,13 @@ check-deploy: venv ## Django's deployment checklist on production settings (warn
 	SECURE_HSTS_SECONDS=31536000 \
 	DEBUG=false \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+.PHONY: promtool monitoring-check
+
+promtool: ## check the Prometheus config and alert rules, run the alert unit tests (monitoring/prometheus/tests)
+	promtool check config monitoring/prometheus/prometheus.yml
+	promtool check rules monitoring/prometheus/alerts.yml
+	promtool test rules monitoring/prometheus/tests/*.yml
+
+monitoring-check: venv promtool ## real Prometheus scraping gunicorn: counts, every dashboard query and alert
+	$(BIN)/pytest tests/monitoring $(PYTEST_ARGS)

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -418,3 +419,66 @@ class Nginx:
     def close(self) -> None:
         self.process.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def prometheus_binary() -> str | None:
+    return shutil.which("prometheus")
+
+
+class Prometheus:
+    """A real Prometheus on a free loopback port with the given configuration (YAML text), its own storage."""
+
+    def __init__(self, config: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.directory = Path(tempfile.mkdtemp(prefix="prometheus-"))
+        config_file = self.directory / "prometheus.yml"
+        config_file.write_text(config)
+        self.process = Process(
+            [
+                prometheus_binary() or "prometheus",
+                f"--config.file={config_file}",
+                f"--storage.tsdb.path={self.directory / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--log.level=warn",
+            ],
+            env=dict(os.environ),
+            name="prometheus",
+        )
+        try:
+            wait_until(self._ready, timeout=60, what="Prometheus to be ready")
+        except TimeoutError:
+            self.close()
+            raise RuntimeError(f"Prometheus did not start:\n{self.process.output()[-4000:]}") from None
+
+    def _ready(self) -> bool:
+        if self.process.popen.poll() is not None:
+            raise RuntimeError(f"Prometheus exited:\n{self.process.output()[-4000:]}")
+        try:
+            return http("GET", f"{self.url}/-/ready", timeout=2)[0] == 200
+        except OSError:
+            return False
+
+    def api(self, path: str, **params: str) -> dict | list:
+        """GET /api/v1/<path>; the `data` of a success, AssertionError with Prometheus' message otherwise."""
+        url = f"{self.url}/api/v1/{path}?{urllib.parse.urlencode(params)}"
+        status, _, body = http("GET", url, timeout=30)
+        if status != 200 or not isinstance(body, dict) or body.get("status") != "success":
+            raise AssertionError(f"Prometheus answered {status} to {path} {params}: {body}")
+        return body["data"]
+
+    def query(self, expr: str) -> list[dict]:
+        """An instant query at the current time: the list of {metric, value} results."""
+        data = self.api("query", query=expr)
+        assert isinstance(data, dict), data
+        return data["result"]
+
+    def value(self, expr: str) -> float | None:
+        """The single value of a query that returns one series (None when it returns nothing)."""
+        result = self.query(expr)
+        assert len(result) <= 1, result
+        return float(result[0]["value"][1]) if result else None
+
+    def close(self) -> None:
+        self.process.close()
+        shutil.rmtree(self.directory, ignore_errors=True)

@@ -32,21 +32,47 @@ SECRET_KEYS = frozenset(
         "signature",
     }
 )
+# Key names that hold a secret whatever their prefix or suffix (access_token, HTTP_AUTHORIZATION, x-api-key).
+_SECRET_PARTS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "authorization",
+    "cookie",
+    "api_key",
+    "apikey",
+    "private_key",
+    "credential",
+)
 REDACTED = "[redacted]"
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@]*:[^/\s@]*@", re.IGNORECASE)
-_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+# The credential of an Authorization header value ("Bearer eyJ...", "Basic dXNlcjpwYXNz").
+_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{8,}")
+# password=..., "token": "...", {'refresh': '...'} inside free text: exception messages, reprs, query strings.
+_KEY_VALUE = re.compile(
+    r"""(?P<key>\b(?:[\w-]*(?:password|passwd|secret|token|api[_-]?key|authorization|cookie|private[_-]?key"""
+    r"""|credential)[\w-]*|access|refresh|dsn)\b["']?\s*[:=]\s*)(?:"[^"]*"|'[^']*'|[^\s"',;&})\]]+)""",
+    re.IGNORECASE,
+)
+
+
+def is_secret_key(key: str) -> bool:
+    name = key.lower().replace("-", "_")
+    return name in SECRET_KEYS or any(part in name for part in _SECRET_PARTS)
 
 
 def redact_text(text: str) -> str:
     text = _JWT.sub(REDACTED, text)
-    text = _BEARER.sub(rf"\g<1>{REDACTED}", text)
-    return _URL_CREDENTIALS.sub(rf"\g<scheme>{REDACTED}@", text)
+    text = _AUTH_SCHEME.sub(rf"\g<1>\g<2>{REDACTED}", text)
+    text = _URL_CREDENTIALS.sub(rf"\g<scheme>{REDACTED}@", text)
+    return _KEY_VALUE.sub(rf"\g<key>{REDACTED}", text)
 
 
 def redact(value: Any, key: str | None = None) -> Any:
     """Return `value` with secrets replaced, looking into dicts, lists and strings."""
-    if key is not None and key.lower() in SECRET_KEYS:
+    if key is not None and is_secret_key(key):
         return REDACTED
     if isinstance(value, str):
         return redact_text(value)
@@ -81,11 +107,8 @@ def logging_dict(*, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
     shared = _shared_processors()
     if fmt == "console":
         renderer: Any = structlog.dev.ConsoleRenderer(colors=False)
-        exception_step: list[Any] = []
     else:
         renderer = structlog.processors.JSONRenderer()
-        # Tracebacks as text without local variables: locals can hold passwords and tokens.
-        exception_step = [structlog.processors.format_exc_info]
 
     return {
         "version": 1,
@@ -96,13 +119,22 @@ def logging_dict(*, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
                 "foreign_pre_chain": shared,
                 "processors": [
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    *exception_step,
+                    # Tracebacks become plain text without local variables (locals can hold passwords and
+                    # tokens) before redaction runs, in both formats: the console renderer would otherwise
+                    # format them itself, after redaction, with locals if `rich` is installed.
+                    structlog.processors.format_exc_info,
                     _redact_event,
                     renderer,
                 ],
             }
         },
-        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "structured"}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "structured",
+            }
+        },
         "root": {"handlers": ["stdout"], "level": level},
         "loggers": {
             # The request line is ours (finance.request); Django's duplicate would log every 4xx twice.
@@ -119,6 +151,8 @@ def logging_dict(*, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
 
 def build_logging(*, level: str = "INFO", fmt: str = "json") -> None:
     logging.config.dictConfig(logging_dict(level=level, fmt=fmt))
+    # Python warnings (deprecations, missing static directories) become log lines too, not raw stderr text.
+    logging.captureWarnings(True)
     shared = _shared_processors()
     structlog.configure(
         processors=[

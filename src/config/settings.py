@@ -135,7 +135,9 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     DJANGO_REDIS_LOGGER = "finance.cache"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "finance"}}
+    CACHES = {
+        "default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache", "LOCATION": "finance"}
+    }
 
 REPORT_CACHE_TTL = env_int("REPORT_CACHE_TTL", 600, minimum=300, maximum=900)
 
@@ -255,6 +257,8 @@ LOGGING_CONFIG = None
 build_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
 
 PROMETHEUS_METRIC_NAMESPACE = ""
+# Off: it queries the database at import (no boot while it is down) and goes stale; finance.core.metrics
+# exports finance_migrations_unapplied, checked when /metrics is scraped, instead.
 PROMETHEUS_EXPORT_MIGRATIONS = False
 
 SENTRY_DSN = env_str("SENTRY_DSN")

@@ -1,11 +1,10 @@
 from django.contrib import admin
 from django.urls import path, register_converter
-from django_prometheus import exports
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from finance.accounts import api as accounts
 from finance.categories import api as categories
-from finance.core import health
+from finance.core import health, metrics
 from finance.core.converters import ObjectIdConverter
 from finance.reports import api as reports
 from finance.transactions import api as transactions
@@ -33,7 +32,7 @@ urlpatterns = [
     path("reports/by-category", reports.ByCategoryView.as_view(), name="report-by-category"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
-    path("metrics", exports.ExportToDjangoView, name="metrics"),
+    path("metrics", metrics.export, name="metrics"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

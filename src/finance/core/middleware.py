@@ -10,6 +10,7 @@ from django.utils.functional import SimpleLazyObject
 
 from finance.core.client_ip import address_in, client_ip
 from finance.core.errors import problem_response
+from finance.core.metrics import HTTP_REQUESTS_IN_FLIGHT
 from finance.core.request_context import new_request_id, reset_request_id, set_request_id
 
 log = structlog.get_logger("finance.request")
@@ -38,7 +39,8 @@ class RequestIdMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         try:
-            response = self.get_response(request)
+            with HTTP_REQUESTS_IN_FLIGHT.track_inprogress():
+                response = self.get_response(request)
             response["X-Request-ID"] = request_id
             self._log(request, response.status_code, started)
             return response

@@ -115,6 +115,7 @@ def rotate_refresh(*, refresh: str) -> TokenPair:
 
 def logout(*, user: User, refresh: str) -> None:
     token = _parse_refresh(refresh)
+    # simplejwt writes the user id claim as a string.
     if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):
         raise InvalidCredentials("The refresh token does not belong to this user.")
     _claim(token)
