@@ -16,7 +16,7 @@ from finance.categories.services import get_category
 from finance.core import metrics
 from finance.core.events import emit
 from finance.core.exceptions import Conflict, NotFound, ValidationFailed
-from finance.core.money import check_places
+from finance.core.money import check_places, format_money
 from finance.reports import cache as report_cache
 from finance.transactions.models import Transaction
 from finance.users.models import User
@@ -62,7 +62,7 @@ def _emit(event: str, tx: Transaction, currency: str) -> None:
         user_id=tx.user_id,
         type=tx.type,
         currency=currency,
-        amount=f"{tx.amount:f}",
+        amount=format_money(tx.amount, currency),
         metric=metric,
     )
 
