@@ -333,7 +333,8 @@ if S3_BUCKET:
 else:
     STORAGES["exports"] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": VAR_DIR / "exports", "allow_overwrite": True},
+        # The directory stands in for the bucket: keys (exports/<user>/<random>.csv) are paths under it.
+        "OPTIONS": {"location": VAR_DIR / "storage", "allow_overwrite": True},
     }
 
 # Email: SMTP when EMAIL_HOST is set, otherwise printed to the console (tests use an in-memory outbox).
