@@ -154,3 +154,18 @@ def test_an_export_lost_for_longer_than_the_visibility_timeout_stops_counting(cl
     lost = timezone.now() - timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT + 1)
     Export.objects.filter(pk=Export.objects.first().pk).update(created_at=lost)
     assert client.post("/exports", body, format="json").status_code == 202
+
+
+def test_a_retried_request_with_the_same_idempotency_key_makes_one_export(
+    client, ledger, django_capture_on_commit_callbacks
+):
+    body = {"report": "summary", **JANUARY}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post("/exports", body, format="json", HTTP_IDEMPOTENCY_KEY="monthly-summary-1")
+    with django_capture_on_commit_callbacks(execute=True) as scheduled:
+        again = client.post("/exports", body, format="json", HTTP_IDEMPOTENCY_KEY="monthly-summary-1")
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert Export.objects.count() == 1
+    assert scheduled == []  # the replay schedules no second build

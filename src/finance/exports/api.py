@@ -2,7 +2,13 @@ from django.core import signing
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +17,7 @@ from finance.categories.models import EntryType
 from finance.core.errors import PROBLEM_CONTENT_TYPE
 from finance.core.exceptions import ApplicationError, NotFound
 from finance.core.fields import ObjectId, PeriodQuery, StrictSerializer
+from finance.core.idempotency import REPLAYED_HEADER, idempotent
 from finance.core.pagination import PagePagination
 from finance.exports import selectors, services, storage
 from finance.exports.models import Export
@@ -24,18 +31,10 @@ class ExportIn(StrictSerializer, PeriodQuery):
         choices=EntryType.choices, required=False, help_text="Transactions report only."
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("from", "to"):
-            self.fields[name].required = True
-
-    def validate(self, attrs):
-        # PeriodQuery's renamed fields keep their declared sources (date_from/date_to), so the values may
-        # arrive under those names; its rules read "from"/"to". Accept both spellings.
-        for declared, public in (("date_from", "from"), ("date_to", "to")):
-            if declared in attrs:
-                attrs[public] = attrs.pop(declared)
-        return super().validate(attrs)
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"].required = fields["to"].required = True
+        return fields
 
 
 class ExportOut(serializers.ModelSerializer):
@@ -115,6 +114,17 @@ _EXAMPLE = OpenApiExample(
 )
 
 
+# The export answer is 202, so the replay header is documented on it (the shared parameter names 201).
+_REPLAYED_202 = OpenApiParameter(
+    REPLAYED_HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    response=[202],
+    enum=["true"],
+    description="Present when the answer is the stored answer of an earlier request with the same key.",
+)
+
+
 class ExportListView(APIView):
     @extend_schema(
         responses={200: ExportOut(many=True)}, tags=["exports"], summary="Your exports, newest first"
@@ -126,11 +136,13 @@ class ExportListView(APIView):
 
     @extend_schema(
         request=ExportIn,
+        parameters=[_REPLAYED_202],
         responses={202: ExportOut},
         examples=[_EXAMPLE],
         tags=["exports"],
         summary="Export a report as CSV (built in the background; poll the export for its link)",
     )
+    @idempotent
     def post(self, request):
         data = ExportIn(data=request.data)
         data.is_valid(raise_exception=True)
