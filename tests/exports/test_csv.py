@@ -3,11 +3,13 @@
 import datetime
 import io
 import tempfile
+from decimal import Decimal
 
 import pytest
 
 from finance.exports import csv_writer
 from finance.exports.models import Export
+from finance.transactions.models import Transaction
 from tests.exports.support import transactions_csv
 from tests.factories import AccountFactory, CategoryFactory, make_transaction
 
@@ -91,13 +93,22 @@ def test_an_empty_period_gives_just_the_header(user, ledger):
 
 
 def test_it_streams_rows_into_a_spooled_file_that_spills_to_disk(user, settings):
-    """Many rows go through the chunked iterator into a file that leaves memory once it is large."""
+    """Rows cross several iterator chunks into a file that leaves memory once it is large."""
     settings.EXPORT_CHUNK_SIZE = 100
     account = AccountFactory(user=user, currency="USD")
     category = CategoryFactory(user=user, type="income")
-    for day in range(1, 29):
-        for _ in range(9):
-            make_transaction(account, category, "1.00", datetime.date(2026, 2, day), "x" * 200)
+    Transaction.objects.bulk_create(
+        Transaction(
+            user=user,
+            account=account,
+            category=category,
+            type="income",
+            amount=Decimal("1.00"),
+            date=datetime.date(2026, 2, 1 + n % 28),
+            description="x" * 200,
+        )
+        for n in range(250)
+    )
     export = Export(
         user=user,
         report="transactions",
@@ -106,9 +117,10 @@ def test_it_streams_rows_into_a_spooled_file_that_spills_to_disk(user, settings)
     )
     with tempfile.SpooledTemporaryFile(max_size=16 * 1024) as out:
         rows = csv_writer.write_export(export, out)
-        assert rows == 28 * 9
+        assert rows == 250
         assert out._rolled  # larger than max_size: written to a temporary file, not held in memory
         out.seek(0)
         lines = out.read().decode().splitlines()
-    assert len(lines) == 1 + 28 * 9
+    assert len(lines) == 1 + 250
     assert lines[1].split(",")[1] == "2026-02-28"
+    assert lines[-1].split(",")[1] == "2026-02-01"
