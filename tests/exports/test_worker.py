@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass
 
 import pytest
+import redis
 
 from tests.exports.support import KEYS, REGION, s3_client
 from tests.live import (
@@ -35,6 +36,7 @@ def stack(moto_endpoint):
     if redis_url() is None:
         pytest.skip("the Celery broker needs Redis: none at REDIS_URL or 127.0.0.1:6379")
     bucket = f"exports-live-{secrets.token_hex(4)}"
+    queue = f"exports-test-{secrets.token_hex(4)}"
     with live_database() as database_url:
         env = app_env(
             database_url,
@@ -45,7 +47,7 @@ def stack(moto_endpoint):
             S3_SECRET_ACCESS_KEY=KEYS["secret_key"],
             CELERY_TASK_ALWAYS_EAGER="false",
             # A queue of its own: no other run's messages reach this worker, and none of ours leak out.
-            CELERY_QUEUE=f"exports-test-{secrets.token_hex(4)}",
+            CELERY_QUEUE=queue,
             EXPORT_URL_TTL="600",
         )
         # The worker starts while the database migrates: it touches the database only when a task comes.
@@ -66,6 +68,8 @@ def stack(moto_endpoint):
             if app is not None:
                 app.close()
             worker.close()
+            broker = redis.Redis.from_url(env["REDIS_URL"])
+            broker.delete(*broker.scan_iter(match=f"*{queue}*"), queue)
 
 
 def call(stack: Stack, method: str, path: str, token: str | None = None, body: dict | None = None):
