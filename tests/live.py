@@ -193,6 +193,8 @@ def app_env(database_url: str, **overrides: str) -> dict[str, str]:
             "SECURE_HSTS_SECONDS": "0",
             "PYTHONPATH": str(ROOT / "src"),
             "PYTHONUNBUFFERED": "1",
+            # Background tasks run inline unless a test starts a worker (and sets this to false).
+            "CELERY_TASK_ALWAYS_EAGER": "true",
         }
     )
     if cache:

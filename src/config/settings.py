@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "finance.categories",
     "finance.transactions",
     "finance.reports",
+    "finance.exports",
 ]
 
 MIDDLEWARE = [
@@ -270,3 +271,89 @@ if SENTRY_DSN:
         environment=env_str("SENTRY_ENVIRONMENT", DJANGO_ENV),
         release=env_str("SENTRY_RELEASE"),
     )
+
+# --- exports, background tasks, file storage, email -----------------------------------------------------
+# Report exports are built by a Celery task, written to S3 (or local files) and handed out as expiring URLs.
+EXPORT_URL_TTL = env_int("EXPORT_URL_TTL", 900, minimum=60, maximum=7 * 24 * 3600)
+EXPORTS_MAX_IN_FLIGHT = env_int("EXPORTS_MAX_IN_FLIGHT", 3, minimum=1)
+# Transient storage errors are retried this many times with exponential backoff (seconds, capped).
+EXPORT_MAX_RETRIES = env_int("EXPORT_MAX_RETRIES", 5, minimum=0)
+EXPORT_RETRY_BACKOFF = 2
+EXPORT_RETRY_BACKOFF_MAX = 300
+# Hard limit for one export task; the soft limit leaves time to record the failure.
+EXPORT_TASK_TIME_LIMIT = env_int("EXPORT_TASK_TIME_LIMIT", 600, minimum=30)
+# The CSV stays in memory up to this size, then spills to a temporary file.
+EXPORT_SPOOL_MAX_BYTES = 1024 * 1024
+EXPORT_CHUNK_SIZE = 2000
+# Base of links in emails when files are served by the app itself (no S3): the address users reach.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Celery on Redis. Without a broker, tasks run inline in the calling process (embedded default).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "finance")
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+# Acknowledge after the task ran, and requeue it when the worker process dies: at-least-once delivery
+# (the tasks are idempotent). One message at a time per worker process, so a long export holds no others.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = EXPORT_TASK_TIME_LIMIT
+CELERY_TASK_SOFT_TIME_LIMIT = EXPORT_TASK_TIME_LIMIT - 15
+# Redis redelivers a message not acknowledged within the visibility timeout. It must exceed the longest
+# task (EXPORT_TASK_TIME_LIMIT) and the longest retry countdown, or a slow task runs twice; a worker that
+# vanished without requeueing has its messages redelivered after this long.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=EXPORT_TASK_TIME_LIMIT + 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 3,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep our logging setup (JSON lines with redaction) in the worker.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_REDIRECT_STDOUTS = False
+
+# Export files: S3 (AWS or any S3-compatible store) when S3_BUCKET is set, else local disk under VAR_DIR
+# served by the app through signed, expiring links.
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    from finance.exports.s3 import s3_storages
+
+    STORAGES.update(
+        s3_storages(
+            bucket=S3_BUCKET,
+            endpoint_url=env_str("S3_ENDPOINT_URL"),
+            public_endpoint_url=env_str("S3_PUBLIC_ENDPOINT_URL"),
+            region=env_str("S3_REGION", "us-east-1"),
+            access_key=env_str("S3_ACCESS_KEY_ID"),
+            secret_key=env_str("S3_SECRET_ACCESS_KEY"),
+            addressing_style=env_str("S3_ADDRESSING_STYLE"),
+            max_attempts=env_int("S3_MAX_ATTEMPTS", 3, minimum=1),
+        )
+    )
+else:
+    STORAGES["exports"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # The directory stands in for the bucket: keys (exports/<user>/<random>.csv) are paths under it.
+        "OPTIONS": {"location": VAR_DIR / "storage", "allow_overwrite": True},
+    }
+
+# Email: SMTP when EMAIL_HOST is set, otherwise printed to the console (tests use an in-memory outbox).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL are exclusive; set one")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Finance API <no-reply@localhost>")

@@ -6,6 +6,7 @@ from finance.accounts import api as accounts
 from finance.categories import api as categories
 from finance.core import health, metrics
 from finance.core.converters import ObjectIdConverter
+from finance.exports import api as exports_api
 from finance.reports import api as reports
 from finance.transactions import api as transactions
 from finance.users import api as users
@@ -30,6 +31,9 @@ urlpatterns = [
     path("transactions/<id:pk>", transactions.TransactionDetailView.as_view(), name="transaction-detail"),
     path("reports/summary", reports.SummaryView.as_view(), name="report-summary"),
     path("reports/by-category", reports.ByCategoryView.as_view(), name="report-by-category"),
+    path("exports", exports_api.ExportListView.as_view(), name="export-list"),
+    path("exports/<id:pk>", exports_api.ExportDetailView.as_view(), name="export-detail"),
+    path("exports/download/<str:token>", exports_api.ExportDownloadView.as_view(), name="export-download"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.export, name="metrics"),

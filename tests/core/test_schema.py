@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import yaml
 from django.urls import get_resolver
@@ -13,7 +15,7 @@ def test_the_openapi_schema_lists_every_api_route(api):
     documented = set(schema["paths"])
     plain = {"/metrics", "/schema", "/docs", "/redoc", "/health/live", "/health/ready"}
     routes = {
-        "/" + str(p.pattern).replace("<id:pk>", "{id}")
+        "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{id}" if m[1] == "pk" else f"{{{m[1]}}}", str(p.pattern))
         for p in get_resolver().url_patterns
         if hasattr(p, "name") and p.name and not str(p.pattern).startswith("admin")
     }

@@ -5,6 +5,7 @@ fails them until it is registered below: OWNED_OBJECTS for detail routes, WRITE_
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.urls import URLPattern, get_resolver
@@ -12,6 +13,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from finance.accounts.models import Account
 from finance.categories.models import Category
+from finance.exports.models import Export
+from finance.exports.services import request_export
 from finance.transactions.models import Transaction
 from finance.users.api import IsAdminRole
 from finance.users.models import User
@@ -97,6 +100,9 @@ OWNED_OBJECTS = {
     "category-detail": lambda owner: CategoryFactory(user=owner).pk,
     "transaction-detail": _owned_transaction,
     "user-detail": lambda owner: owner.pk,
+    "export-detail": lambda owner: request_export(
+        user=owner, report="summary", date_from=date(2026, 1, 1), date_to=date(2026, 1, 31)
+    ).pk,
 }
 
 # (route name, method): a valid body for the acting user's world. Each must succeed as sent.
@@ -116,6 +122,12 @@ WRITE_BODIES = {
     ("transaction-list", "post"): lambda w: w.transaction_body(),
     ("transaction-detail", "put"): lambda w: w.transaction_body(),
     ("transaction-detail", "patch"): lambda w: {"amount": "2.00"},
+    ("export-list", "post"): lambda w: {
+        "report": "transactions",
+        "from": "2026-03-01",
+        "to": "2026-03-31",
+        "account": w.account.pk,
+    },
 }
 
 
@@ -136,4 +148,5 @@ def snapshot() -> dict:
         "accounts": list(Account.objects.order_by("pk").values()),
         "categories": list(Category.objects.order_by("pk").values()),
         "transactions": list(Transaction.objects.order_by("pk").values()),
+        "exports": list(Export.objects.order_by("pk").values()),
     }

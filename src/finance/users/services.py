@@ -11,11 +11,13 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from config.celery import enqueue_on_commit
 from finance.core import metrics
 from finance.core.events import emit
 from finance.core.exceptions import ApplicationError, Conflict, NotFound, ValidationFailed
 from finance.users import login_guard
 from finance.users.models import User
+from finance.users.tasks import send_welcome_email
 
 
 class InvalidCredentials(ApplicationError):
@@ -56,6 +58,7 @@ def register_user(*, email: str, password: str) -> User:
             "A user with this email already exists.", errors={"email": ["Already registered."]}
         ) from None
     emit("user.registered", user_id=user.pk, metric=metrics.REGISTRATIONS.inc)
+    enqueue_on_commit(send_welcome_email, user.pk)
     return user
 
 

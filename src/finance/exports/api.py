@@ -1,0 +1,220 @@
+from django.core import signing
+from django.http import FileResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from finance.categories.models import EntryType
+from finance.core.errors import PROBLEM_CONTENT_TYPE
+from finance.core.exceptions import ApplicationError, NotFound
+from finance.core.fields import ObjectId, PeriodQuery, StrictSerializer
+from finance.core.idempotency import REPLAYED_HEADER, idempotent
+from finance.core.pagination import PagePagination
+from finance.exports import selectors, services, storage
+from finance.exports.models import Export
+
+
+class ExportIn(StrictSerializer, PeriodQuery):
+    report = serializers.ChoiceField(choices=Export.Report.choices)
+    account = ObjectId(required=False, source="account_id", help_text="Only this account.")
+    category = ObjectId(required=False, source="category_id", help_text="Transactions report only.")
+    type = serializers.ChoiceField(
+        choices=EntryType.choices, required=False, help_text="Transactions report only."
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"].required = fields["to"].required = True
+        return fields
+
+
+class ExportOut(serializers.ModelSerializer):
+    date_from = serializers.DateField(source="date_from", read_only=True, help_text="First day, inclusive.")
+    date_to = serializers.DateField(source="date_to", read_only=True, help_text="Last day, inclusive.")
+    account = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+    type = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="Download link while the export is done; expires.")
+    expires_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Export
+        fields = [
+            "id",
+            "report",
+            "date_from",
+            "date_to",
+            "account",
+            "category",
+            "type",
+            "status",
+            "row_count",
+            "size_bytes",
+            "created_at",
+            "finished_at",
+            "error",
+            "url",
+            "expires_at",
+        ]
+        read_only_fields = fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._links: dict[int, storage.DownloadLink] = {}
+
+    def get_fields(self):
+        # "from" is a Python keyword: the fields are declared as date_from/date_to and published renamed.
+        names = {"date_from": "from", "date_to": "to"}
+        return {names.get(name, name): field for name, field in super().get_fields().items()}
+
+    def _link(self, export: Export) -> storage.DownloadLink | None:
+        if export.status != Export.Status.DONE:
+            return None
+        if export.pk not in self._links:
+            self._links[export.pk] = storage.download_link(export.object_key, filename=export.filename)
+        return self._links[export.pk]
+
+    def get_account(self, export: Export) -> int | None:
+        return export.filters.get("account")
+
+    def get_category(self, export: Export) -> int | None:
+        return export.filters.get("category")
+
+    def get_type(self, export: Export) -> str | None:
+        return export.filters.get("type")
+
+    def get_error(self, export: Export) -> str | None:
+        return export.error or None
+
+    def get_url(self, export: Export) -> str | None:
+        link = self._link(export)
+        if link is None:
+            return None
+        return self.context["request"].build_absolute_uri(link.url) if link.local else link.url
+
+    @extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
+    def get_expires_at(self, export: Export) -> str | None:
+        link = self._link(export)
+        return serializers.DateTimeField().to_representation(link.expires_at) if link else None
+
+
+_EXAMPLE = OpenApiExample(
+    "transactions",
+    value={"report": "transactions", "from": "2026-01-01", "to": "2026-03-31", "type": "expense"},
+)
+
+
+# The export answer is 202, so the replay header is documented on it (the shared parameter names 201).
+_REPLAYED_202 = OpenApiParameter(
+    REPLAYED_HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    response=[202],
+    enum=["true"],
+    description="Present when the answer is the stored answer of an earlier request with the same key.",
+)
+
+
+class ExportListView(APIView):
+    @extend_schema(
+        responses={200: ExportOut(many=True)}, tags=["exports"], summary="Your exports, newest first"
+    )
+    def get(self, request):
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(selectors.exports_for(request.user), request, view=self)
+        return paginator.get_paginated_response(ExportOut(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request=ExportIn,
+        parameters=[_REPLAYED_202],
+        responses={202: ExportOut},
+        examples=[_EXAMPLE],
+        tags=["exports"],
+        summary="Export a report as CSV (built in the background; poll the export for its link)",
+    )
+    @idempotent
+    def post(self, request):
+        data = ExportIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        export = services.request_export(
+            user=request.user,
+            report=values["report"],
+            date_from=values["from"],
+            date_to=values["to"],
+            account_id=values.get("account_id"),
+            category_id=values.get("category_id"),
+            type=values.get("type"),
+        )
+        return Response(
+            ExportOut(export, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("export-detail", args=[export.pk])},
+        )
+
+
+class ExportDetailView(APIView):
+    @extend_schema(
+        responses={200: ExportOut}, tags=["exports"], summary="One export; when done, a fresh download link"
+    )
+    def get(self, request, pk: int):
+        export = services.get_export(user=request.user, export_id=pk)
+        return Response(ExportOut(export, context={"request": request}).data)
+
+    @extend_schema(responses={204: None}, tags=["exports"], summary="Delete an export and its file")
+    def delete(self, request, pk: int):
+        services.delete_export(user=request.user, export_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+class LinkRefused(ApplicationError):
+    status = 403
+    title = "Forbidden"
+
+
+class ExportDownloadView(APIView):
+    """Serves export files kept on local disk. The signed token is the credential (like an S3 presigned
+    URL), so no Authorization header is needed; an altered or expired token is refused."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        auth=[],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV file."),
+            (403, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                _PROBLEM, description="The link was altered or has expired."
+            ),
+            (404, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                _PROBLEM, description="The export was deleted, or files are kept in S3."
+            ),
+        },
+        tags=["exports"],
+        summary="Download an export through a signed link (local storage only)",
+    )
+    def get(self, request, token: str):
+        if not storage.is_local():
+            raise NotFound("Exports are served by the file store.")
+        try:
+            file, filename = storage.open_signed(token)
+        except signing.SignatureExpired:
+            raise LinkRefused("This download link has expired; ask for the export again.") from None
+        except signing.BadSignature:
+            raise LinkRefused("This download link is not valid.") from None
+        except FileNotFoundError:
+            raise NotFound("This export no longer exists.") from None
+        return FileResponse(file, as_attachment=True, filename=filename, content_type=storage.CONTENT_TYPE)

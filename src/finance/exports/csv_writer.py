@@ -1,0 +1,123 @@
+"""CSV files for exports: UTF-8, a header row, plain decimal amounts with a currency column, ISO dates.
+
+Rows are written one at a time into a binary file the caller provides (a SpooledTemporaryFile), so a large
+export never sits in memory as a whole. Report data comes from the report and transaction selectors.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import IO
+
+from django.conf import settings
+
+from finance.core.money import format_money
+from finance.exports.models import Export
+from finance.reports import selectors as reports
+from finance.transactions.selectors import transactions_for
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# ...but a plain number such as a negative balance is data, and stays a number.
+_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+TRANSACTION_COLUMNS = ["id", "date", "type", "account", "category", "amount", "currency", "description"]
+SUMMARY_COLUMNS = ["from", "to", "currency", "income", "expense", "balance"]
+BY_CATEGORY_COLUMNS = ["from", "to", "category_id", "category", "type", "currency", "total", "count"]
+
+
+def neutralise(value: object) -> str:
+    """The cell text, with a leading ' when a spreadsheet would read it as a formula."""
+    text = "" if value is None else value.isoformat() if isinstance(value, date) else str(value)
+    if text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def _transaction_rows(export: Export) -> Iterator[list]:
+    filters = export.filters
+    rows = (
+        transactions_for(
+            export.user,
+            date_from=export.date_from,
+            date_to=export.date_to,
+            account_id=filters.get("account"),
+            category_id=filters.get("category"),
+            type=filters.get("type"),
+        )
+        .values_list(
+            "id", "date", "type", "account__name", "category__name", "amount", "currency", "description"
+        )
+        # Server-side cursor on PostgreSQL: rows arrive in chunks instead of one list of everything.
+        .iterator(chunk_size=settings.EXPORT_CHUNK_SIZE)
+    )
+    for tx_id, day, kind, account, category, amount, currency, description in rows:
+        yield [tx_id, day, kind, account, category, format_money(amount, currency), currency, description]
+
+
+def _summary_rows(export: Export) -> Iterator[list]:
+    report = reports.summary(
+        user_id=export.user_id,
+        date_from=export.date_from,
+        date_to=export.date_to,
+        account_id=export.filters.get("account"),
+    )
+    for line in report["by_currency"]:
+        yield [
+            report["from"],
+            report["to"],
+            line["currency"],
+            line["income"],
+            line["expense"],
+            line["balance"],
+        ]
+
+
+def _by_category_rows(export: Export) -> Iterator[list]:
+    report = reports.by_category(
+        user_id=export.user_id,
+        date_from=export.date_from,
+        date_to=export.date_to,
+        account_id=export.filters.get("account"),
+    )
+    for line in report["results"]:
+        yield [
+            report["from"],
+            report["to"],
+            line["category_id"],
+            line["name"],
+            line["type"],
+            line["currency"],
+            line["total"],
+            line["count"],
+        ]
+
+
+LAYOUTS = {
+    Export.Report.TRANSACTIONS: (TRANSACTION_COLUMNS, _transaction_rows),
+    Export.Report.SUMMARY: (SUMMARY_COLUMNS, _summary_rows),
+    Export.Report.BY_CATEGORY: (BY_CATEGORY_COLUMNS, _by_category_rows),
+}
+
+
+def write_rows(out: IO[bytes], header: list[str], rows: Iterable[list]) -> int:
+    """Write a header and the rows as UTF-8 CSV into `out`; returns the number of data rows."""
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    try:
+        writer = csv.writer(text)
+        writer.writerow(header)
+        count = 0
+        for row in rows:
+            writer.writerow([neutralise(cell) for cell in row])
+            count += 1
+        text.flush()
+        return count
+    finally:
+        text.detach()  # hand `out` back open: the caller uploads it
+
+
+def write_export(export: Export, out: IO[bytes]) -> int:
+    header, rows = LAYOUTS[export.report]
+    return write_rows(out, header, rows(export))

@@ -1,0 +1,31 @@
+"""Background tasks of users: the welcome email (sent after the registration commits)."""
+
+import smtplib
+
+import structlog
+from celery import shared_task
+from django.core.mail import send_mail
+
+from finance.users.models import User
+
+log = structlog.get_logger("finance.users")
+
+
+@shared_task(
+    name="users.send_welcome_email",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_welcome_email(user_id: int) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    body = (
+        "Welcome to Finance API.\n\n"
+        f"Your account {user.email} is ready: log in, open an account and record your first transaction.\n"
+    )
+    send_mail("Welcome to Finance API", body, None, [user.email])
+    log.info("email.sent", kind="welcome", user_id=user.pk)
