@@ -3,12 +3,15 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from config.celery import app as celery_app
 from tests.factories import AccountFactory, CategoryFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _fast_hashing_and_clean_cache(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # In-process tests run tasks inline; only the worker tests use a real broker and worker.
+    celery_app.conf.task_always_eager = True
     cache.clear()
     yield
     cache.clear()

@@ -24,7 +24,7 @@ _DESCRIPTIONS = {
     "429": "Rate limit reached; see Retry-After.",
     "503": "A backing service is unavailable; retry shortly.",
 }
-_PUBLIC = {"/auth/register", "/auth/login", "/auth/refresh"}
+_PUBLIC = {"/auth/register", "/auth/login", "/auth/refresh", "/exports/download/{token}"}
 
 
 def add_problem_responses(result, generator, request, public):
