@@ -341,13 +341,15 @@ else:
         "OPTIONS": {"location": VAR_DIR / "storage", "allow_overwrite": True},
     }
 
-# Email: SMTP when EMAIL_HOST is set, otherwise printed to the console (tests use an in-memory outbox).
+# Email: SMTP when EMAIL_HOST is set. Otherwise messages are printed for local work (LOG_FORMAT=console)
+# or reduced to a JSON log line, so stdout stays one JSON object per line (tests use an in-memory outbox).
 EMAIL_HOST = env_str("EMAIL_HOST")
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
-)
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif LOG_FORMAT == "console":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "finance.core.mail.LogEmailBackend"
 EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
