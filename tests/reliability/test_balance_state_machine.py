@@ -68,7 +68,9 @@ class Ledger(RuleBasedStateMachine):
         opening=st.integers(min_value=-100000, max_value=100000),
     )
     def open_account(self, currency, opening):
-        account = create_account(user=self.user, name="A", currency=currency, opening_balance=Decimal(opening))
+        account = create_account(
+            user=self.user, name="A", currency=currency, opening_balance=Decimal(opening)
+        )
         self.opening[account.pk] = Decimal(opening)
         self.currency[account.pk] = currency
         return account.pk
@@ -147,7 +149,9 @@ class Ledger(RuleBasedStateMachine):
         for row in rows:
             assert row.balance == row.opening_balance + row.income - row.expense
             assert row.balance == self.expected_balance(row.pk)
-        assert set(Transaction.objects.filter(user=self.user).values_list("pk", flat=True)) == set(self.entries)
+        assert set(Transaction.objects.filter(user=self.user).values_list("pk", flat=True)) == set(
+            self.entries
+        )
 
 
 def test_random_writes_keep_every_balance_exact():
