@@ -118,4 +118,9 @@ def test_sigterm_under_load_finishes_accepted_writes_and_loses_none():
         assert balanced
         logs = app.process.output()
         assert "Handling signal: term" in logs
-        assert not leaked(logs, {**user.secrets(), "DATABASE_URL": app.env["DATABASE_URL"]})
+        watched = {
+            **user.secrets(),
+            "DATABASE_URL": app.env["DATABASE_URL"],
+            "REDIS_URL": app.env.get("REDIS_URL", ""),
+        }
+        assert not leaked(logs, watched)
