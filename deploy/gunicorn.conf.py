@@ -8,6 +8,10 @@ import shutil
 import sys
 from pathlib import Path
 
+# Imported here, in the master, not inside child_exit: that hook runs in the SIGCHLD handler, and a second
+# worker exiting during a first, lazy import re-enters it mid-import (ImportError, master exits 1 on SIGTERM).
+from prometheus_client import multiprocess
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -58,6 +62,4 @@ def on_starting(server):
 
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)

@@ -484,3 +484,98 @@ class Prometheus:
     def close(self) -> None:
         self.process.close()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class RedisServer:
+    """A private redis-server on a free loopback port (no persistence), to stop and start at will."""
+
+    def __init__(self, port: int | None = None):
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("redis-server is not installed")
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: Process | None = None
+        self.start()
+
+    def start(self) -> None:
+        args = [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self.process = Process(args, env=dict(os.environ), name="redis")
+        wait_until(lambda: _tcp_open("127.0.0.1", self.port), timeout=30, what="redis-server to listen")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.close()
+            self.process = None
+        wait_until(lambda: not _tcp_open("127.0.0.1", self.port), timeout=30, what="redis-server to stop")
+
+
+def leaked(text: str, secrets_: dict[str, str]) -> list[str]:
+    """Names of the secrets whose value appears in `text` (logs, response bodies)."""
+    return sorted(name for name, value in secrets_.items() if value and value in text)
+
+
+class ApiUser:
+    """A user of a running app: registers, logs in, and calls the API with its access token.
+
+    Every token it receives and every response body it reads are kept, so a test can assert that none of
+    them shows up where it must not (logs) and that no error body carries a secret.
+    """
+
+    def __init__(self, base_url: str, email: str, password: str = "correct-horse-battery-9"):
+        self.base_url = base_url
+        self.email = email
+        self.password = password
+        self.tokens: list[str] = []
+        self.bodies: list[str] = []
+        status, _, body = self.call(
+            "POST", "/auth/register", {"email": email, "password": password}, auth=False
+        )
+        if status != 201:
+            raise RuntimeError(f"registration failed: {status} {body}")
+        self.login()
+
+    def login(self) -> None:
+        status, _, body = self.call(
+            "POST", "/auth/login", {"email": self.email, "password": self.password}, auth=False
+        )
+        if status != 200:
+            raise RuntimeError(f"login failed: {status} {body}")
+        self.access, self.refresh = body["access"], body["refresh"]
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        *,
+        headers: dict | None = None,
+        auth: bool = True,
+        timeout: float = 30,
+    ):
+        sent = dict(headers or {})
+        if auth:
+            sent.setdefault("Authorization", f"Bearer {self.access}")
+        status, response_headers, parsed = http(
+            method, f"{self.base_url}{path}", body=body, headers=sent, timeout=timeout
+        )
+        self.bodies.append(json.dumps(parsed) if not isinstance(parsed, str) else parsed)
+        if isinstance(parsed, dict):
+            self.tokens += [
+                parsed[name] for name in ("access", "refresh") if isinstance(parsed.get(name), str)
+            ]
+        return status, response_headers, parsed
+
+    def secrets(self) -> dict[str, str]:
+        found = {"password": self.password}
+        found.update({f"token {index}": token for index, token in enumerate(self.tokens)})
+        return found

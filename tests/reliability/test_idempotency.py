@@ -4,12 +4,16 @@ The concurrent case (one key, many simultaneous requests, real gunicorn on Postg
 test_live_concurrency.py.
 """
 
+import contextlib
+import threading
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from finance.accounts.models import Account
@@ -72,40 +76,75 @@ def test_it_refuses_the_same_key_with_another_body(client, account, expense):
     assert balance(account) == Decimal("87.50")
 
 
-def test_it_answers_409_while_the_first_request_is_in_flight(client, user, account, expense):
+def _in_flight_record(user, body, key, claimed_at):
     from finance.core.idempotency import fingerprint
 
-    now = timezone.now()
-    IdempotencyRecord.objects.create(
+    return IdempotencyRecord.objects.create(
         user=user,
         endpoint="POST transaction-list",
-        key="busy",
-        fingerprint=fingerprint("POST", "/transactions", expense),
-        claim="00000000-0000-0000-0000-000000000001",
+        key=key,
+        fingerprint=fingerprint("POST", "/transactions", body),
+        claim=uuid.uuid4(),
         state=IdempotencyRecord.State.IN_FLIGHT,
-        claimed_at=now,
-        expires_at=now + timedelta(days=1),
+        claimed_at=claimed_at,
+        expires_at=claimed_at + timedelta(days=1),
     )
-    response = post(client, "/transactions", expense, "busy")
+
+
+@contextlib.contextmanager
+def held_like_a_running_request(record):
+    """On PostgreSQL a running request holds its claim's row lock: hold it from another connection."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    locked, done = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.select_for_update().get(pk=record.pk)
+                locked.set()
+                done.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(30)
+    try:
+        yield
+    finally:
+        done.set()
+        holder.join(30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_409_while_the_first_request_is_in_flight(client, user, account, expense):
+    record = _in_flight_record(user, expense, "busy", timezone.now())
+    with held_like_a_running_request(record):
+        response = post(client, "/transactions", expense, "busy")
     assert response.status_code == 409
     assert "still being processed" in response.json()["detail"]
     assert Transaction.objects.count() == 0
 
 
-def test_it_takes_over_a_claim_whose_request_died(client, user, account, expense):
-    from finance.core.idempotency import fingerprint
+def test_an_unlocked_fresh_claim_is_taken_over_only_where_row_locks_tell_it_is_dead(
+    client, user, account, expense
+):
+    _in_flight_record(user, expense, "dead-owner", timezone.now())
+    response = post(client, "/transactions", expense, "dead-owner")
+    if connection.vendor == "postgresql":
+        # Nobody holds the claim's lock, so its request is gone: the retry does the work at once.
+        assert response.status_code == 201
+        assert balance(account) == Decimal("87.50")
+    else:
+        # Without row locks a fresh claim may still be running: wait for the lease.
+        assert response.status_code == 409
+        assert balance(account) == Decimal("100.00")
 
-    long_ago = timezone.now() - IN_FLIGHT_LEASE - timedelta(seconds=1)
-    IdempotencyRecord.objects.create(
-        user=user,
-        endpoint="POST transaction-list",
-        key="orphan",
-        fingerprint=fingerprint("POST", "/transactions", expense),
-        claim="00000000-0000-0000-0000-000000000002",
-        state=IdempotencyRecord.State.IN_FLIGHT,
-        claimed_at=long_ago,
-        expires_at=long_ago + timedelta(days=1),
-    )
+
+def test_it_takes_over_a_claim_whose_request_died(client, user, account, expense):
+    _in_flight_record(user, expense, "orphan", timezone.now() - IN_FLIGHT_LEASE - timedelta(seconds=1))
     response = post(client, "/transactions", expense, "orphan")
     assert response.status_code == 201
     assert "Idempotent-Replayed" not in response.headers

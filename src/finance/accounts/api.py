@@ -49,6 +49,8 @@ _EXAMPLE = OpenApiExample("account", value={"name": "Wallet", "currency": "USD",
 
 
 class AccountListView(APIView):
+    pagination_class = PagePagination  # documents the page envelope and parameters in the schema
+
     @extend_schema(responses={200: AccountOut(many=True)}, tags=["accounts"], summary="Your accounts")
     def get(self, request):
         query_data(serializers.Serializer, request)  # only page and page_size: refuse anything else

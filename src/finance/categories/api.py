@@ -26,6 +26,8 @@ class CategoryQuery(serializers.Serializer):
 
 
 class CategoryListView(APIView):
+    pagination_class = PagePagination  # documents the page envelope and parameters in the schema
+
     @extend_schema(
         parameters=[OpenApiParameter("type", enum=EntryType.values, required=False)],
         responses={200: CategoryOut(many=True)},

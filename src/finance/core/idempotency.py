@@ -12,9 +12,11 @@ Keys are scoped per user and endpoint and kept IDEMPOTENCY_TTL seconds (at least
 * the same key with another body (or path): 422;
 * the same key while the first request still runs: 409.
 
-On PostgreSQL the running request holds a row lock on its claim; a claim whose owner died (process killed,
-connection lost) is unlocked and is taken over after IN_FLIGHT_LEASE. Without row locks (SQLite) the lease
-alone decides.
+The running request holds a row lock on its claim for as long as its work transaction is open. On
+PostgreSQL an in-flight claim that is not locked belongs to a request that died (process killed, connection
+lost: its transaction rolled back) and the next request with the key takes it over at once. Without row
+locks (SQLite) a claim counts as abandoned after IN_FLIGHT_LEASE. Taking over is safe either way: the
+claim carries a token, and a request that finds its token replaced does no work and answers 409.
 """
 
 import functools
@@ -29,7 +31,7 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
@@ -44,7 +46,7 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = r"^[\x20-\x7e]{1,255}$"
 _KEY = re.compile(KEY_PATTERN)
-# Longer than any request may run: an unlocked claim this old belongs to a request that died.
+# Without row locks (SQLite): longer than any request may run, so a claim this old belongs to a dead request.
 IN_FLIGHT_LEASE = timedelta(seconds=120)
 _CLAIM_ATTEMPTS = 3
 _LOCK_NOT_AVAILABLE = "55P03"
@@ -128,9 +130,10 @@ def _claim(*, user, endpoint: str, key: str, print_: str) -> _Claim | _Replay:
                 )
                 if record is None:
                     continue  # released by a failed first request since: claim again
-                abandoned = (
-                    record.state == IdempotencyRecord.State.IN_FLIGHT
-                    and record.claimed_at <= now - IN_FLIGHT_LEASE
+                # We hold the row lock now: on PostgreSQL a live owner would hold it (NOWAIT failed above).
+                abandoned = record.state == IdempotencyRecord.State.IN_FLIGHT and (
+                    connection.features.has_select_for_update_nowait
+                    or record.claimed_at <= now - IN_FLIGHT_LEASE
                 )
                 if record.expires_at <= now or (abandoned and record.fingerprint == print_):
                     for name, value in fresh.items():

@@ -16,7 +16,7 @@ _DESCRIPTIONS = {
     "400": "Invalid input: the `errors` member names each bad field.",
     "401": "Missing, invalid, expired or revoked token.",
     "403": "Authenticated, but not allowed.",
-    "404": "No such object, or it belongs to another user.",
+    "404": "No such object (or it belongs to another user), or no such page.",
     "409": "Conflicts with the current state.",
     "413": "Request body too large.",
     "415": "Only application/json bodies are accepted.",
@@ -24,7 +24,8 @@ _DESCRIPTIONS = {
     "429": "Rate limit reached; see Retry-After.",
     "503": "A backing service is unavailable; retry shortly.",
 }
-_PUBLIC = {"/auth/register", "/auth/login", "/auth/refresh", "/exports/download/{token}"}
+# Registration needs no credentials and checks none; login and refresh answer 401 for bad ones.
+_NO_CREDENTIALS = {"/auth/register", "/exports/download/{token}"}
 
 
 def add_problem_responses(result, generator, request, public):
@@ -33,9 +34,10 @@ def add_problem_responses(result, generator, request, public):
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             codes = ["400", "429", "503"]
-            if path not in _PUBLIC:
+            if path not in _NO_CREDENTIALS:
                 codes.append("401")
-            if "{id}" in path:
+            parameters = {p.get("name") for p in operation.get("parameters", [])}
+            if "{id}" in path or "page" in parameters:  # no such object, or no such page
                 codes.append("404")
             if method in {"post", "put", "patch"}:
                 codes += ["413", "415"]
@@ -43,7 +45,7 @@ def add_problem_responses(result, generator, request, public):
                 codes.append("409")
             if path.startswith("/users") or path == "/auth/password":
                 codes.append("403")
-            if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+            if "Idempotency-Key" in parameters:
                 codes.append("422")
             for code in codes:
                 operation.setdefault("responses", {}).setdefault(

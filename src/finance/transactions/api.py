@@ -75,6 +75,8 @@ _FILTERS = [
 
 
 class TransactionListView(APIView):
+    pagination_class = PagePagination  # documents the page envelope and parameters in the schema
+
     @extend_schema(
         parameters=_FILTERS,
         responses={200: TransactionOut(many=True)},

@@ -152,6 +152,7 @@ class PasswordView(APIView):
 
 
 class UserListView(APIView):
+    pagination_class = PagePagination  # documents the page envelope and parameters in the schema
     permission_classes = [IsAdminRole]
 
     @extend_schema(responses={200: UserOut(many=True)}, tags=["users"], summary="All users (admins only)")
