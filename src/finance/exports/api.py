@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from finance.categories.models import EntryType
 from finance.core.errors import PROBLEM_CONTENT_TYPE
 from finance.core.exceptions import ApplicationError, NotFound
-from finance.core.fields import ObjectId, PeriodQuery, StrictSerializer
+from finance.core.fields import ObjectId, PeriodQuery, StrictSerializer, query_data
 from finance.core.idempotency import REPLAYED_HEADER, idempotent
 from finance.core.pagination import PagePagination
 from finance.exports import selectors, services, storage
@@ -126,10 +126,13 @@ _REPLAYED_202 = OpenApiParameter(
 
 
 class ExportListView(APIView):
+    pagination_class = PagePagination  # documents the page envelope and parameters in the schema
+
     @extend_schema(
         responses={200: ExportOut(many=True)}, tags=["exports"], summary="Your exports, newest first"
     )
     def get(self, request):
+        query_data(serializers.Serializer, request)  # only page and page_size: refuse anything else
         paginator = PagePagination()
         page = paginator.paginate_queryset(selectors.exports_for(request.user), request, view=self)
         return paginator.get_paginated_response(ExportOut(page, many=True, context={"request": request}).data)
