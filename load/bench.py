@@ -1,0 +1,574 @@
+"""`make bench`: a bounded benchmark of the local stack over a million seeded transactions.
+
+    python -m load.bench [--rounds 2] [--seconds 10] [--connections 8] [--nginx]
+
+1. A dedicated PostgreSQL database (finance_bench) is created, migrated and seeded once with
+   `manage.py seed_demo` (1,000,000 transactions over 100 users); later runs reuse it.
+2. gunicorn with deploy/gunicorn.conf.py serves it on loopback with Redis as the cache (nginx in front
+   with --nginx), as the production shape runs, with the abuse limits relaxed (load/target.py).
+3. For the floor (GET /health/live: the same gunicorn and middleware, no view work) and each endpoint,
+   Locust sends back-to-back requests over the same number of connections (load/bench_locustfile.py),
+   rounds interleaved so that a busy moment of the machine hits every endpoint alike. An endpoint's
+   ratio is its throughput over the floor's in the same round.
+4. In-process: the SQL queries each endpoint makes (CaptureQueriesContext), EXPLAIN (ANALYZE, BUFFERS) of
+   the list and report queries for the user with about 10k transactions, and the uncached summary against
+   the same aggregate as raw SQL.
+5. A markdown summary goes to load/results/bench-<time>.md (and bench-latest.md).
+"""
+
+import argparse
+import csv
+import http.client
+import json
+import math
+import os
+import platform
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+from tests import live
+
+from load.target import DEMO_PASSWORD, RELAXED_LIMITS, RELAXED_NGINX
+
+ROOT = live.ROOT
+RESULTS = ROOT / "load" / "results"
+BENCH_LOCUSTFILE = ROOT / "load" / "bench_locustfile.py"
+SEED = {"users": 100, "transactions": 1_000_000, "seed": 42, "until": "2026-06-30"}
+TARGET_USER_TRANSACTIONS = 10_000
+WRITES_ACCOUNT = "bench writes"
+
+RAW_SUMMARY_SQL = """
+SELECT a.currency,
+       COALESCE(SUM(t.amount) FILTER (WHERE t.type = 'income'), 0),
+       COALESCE(SUM(t.amount) FILTER (WHERE t.type = 'expense'), 0)
+FROM transactions_transaction t JOIN accounts_account a ON a.id = t.account_id
+WHERE t.user_id = %s AND t.date >= %s AND t.date <= %s
+GROUP BY a.currency ORDER BY a.currency
+"""
+
+
+@dataclass
+class Endpoint:
+    key: str  # "METHOD /path" as reported
+    method: str
+    path: str
+    status: int = 200
+    body: dict | None = None
+    header: str = ""  # NAME=VALUE every response must carry
+    warm: bool = False  # one request first: fills the report cache
+    target: float | None = None  # least ratio to the floor
+    in_geomean: bool = False
+
+
+@dataclass
+class Measured:
+    requests: int = 0
+    failures: int = 0
+    rps: float = 0.0
+    p50: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+
+
+@dataclass
+class Row:
+    endpoint: Endpoint
+    rounds: list[Measured] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)
+    queries: int | None = None
+
+    def median(self, name: str) -> float:
+        return statistics.median(getattr(m, name) for m in self.rounds)
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios) if self.ratios else 0.0
+
+    @property
+    def error_ratio(self) -> float:
+        total = sum(m.requests for m in self.rounds)
+        return sum(m.failures for m in self.rounds) / total if total else 1.0
+
+
+# --- the database -----------------------------------------------------------------------------------------
+def database_url(server: str, name: str) -> str:
+    parts = urlsplit(server)
+    return parts._replace(path=f"/{name}").geturl()
+
+
+def ensure_seeded(server: str, name: str, env: dict[str, str]) -> str:
+    url = database_url(server, name)
+    with psycopg.connect(database_url(server, "postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    env = {**env, "DATABASE_URL": url}
+    live.migrate(env)
+    with psycopg.connect(url) as conn:
+        seeded = conn.execute(
+            "SELECT count(*) FROM transactions_transaction t JOIN users_user u ON u.id = t.user_id "
+            "WHERE u.email LIKE 'demo-%%@example.com'"
+        ).fetchone()[0]
+    if seeded < SEED["transactions"]:
+        print(f"Seeding {name} with {SEED['transactions']:,} transactions (once)...", flush=True)
+        subprocess.run(  # noqa: S603 - our own interpreter and arguments
+            [
+                sys.executable,
+                "manage.py",
+                "seed_demo",
+                "--reset",
+                *(f"--{key}={value}" for key, value in SEED.items()),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+    return url
+
+
+def bench_user(url: str) -> tuple[str, int, int]:
+    """(email, id, transactions) of the demo user whose count is nearest 10k."""
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "DELETE FROM accounts_account WHERE name = %s", [WRITES_ACCOUNT]
+        )  # left by an interrupted run (its transactions go with it)
+        return conn.execute(
+            "SELECT u.email, u.id, count(*) AS n FROM transactions_transaction t "
+            "JOIN users_user u ON u.id = t.user_id GROUP BY u.id "
+            "ORDER BY abs(count(*) - %s), u.id LIMIT 1",
+            [TARGET_USER_TRANSACTIONS],
+        ).fetchone()
+
+
+# --- HTTP helpers -----------------------------------------------------------------------------------------
+def call(base: str, method: str, path: str, *, token: str = "", body=None) -> tuple[int, dict, object]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    status, response_headers, parsed = live.http(
+        method, f"{base}{path}", body=body, headers=headers, timeout=60
+    )
+    return status, dict(response_headers), parsed
+
+
+def login(base: str, email: str) -> str:
+    status, _, body = call(base, "POST", "/auth/login", body={"email": email, "password": DEMO_PASSWORD})
+    if status != 200:
+        raise RuntimeError(f"login as {email} failed: {status} {body}")
+    return body["access"]
+
+
+# --- throughput -------------------------------------------------------------------------------------------
+def measure(
+    base: str, endpoint: Endpoint, token: str, *, seconds: float, connections: int, tag: str
+) -> Measured:
+    if endpoint.warm:
+        status, _, body = call(base, endpoint.method, endpoint.path, token=token)
+        if status != endpoint.status:
+            raise RuntimeError(f"warming {endpoint.key}: {status} {body}")
+    prefix = RESULTS / "bench-raw" / tag
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "BENCH_METHOD": endpoint.method,
+        "BENCH_PATH": endpoint.path,
+        "BENCH_NAME": endpoint.key.split(" ", 1)[1],
+        "BENCH_STATUS": str(endpoint.status),
+        "BENCH_TOKEN": token if endpoint.key != "GET /health/live" else "",
+        "BENCH_BODY": json.dumps(endpoint.body) if endpoint.body else "",
+        "BENCH_HEADER": endpoint.header,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(BENCH_LOCUSTFILE),
+        "--headless",
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "-u",
+        str(connections),
+        "-r",
+        str(connections * 10),
+        "-t",
+        f"{round(seconds)}s",
+        "--host",
+        base,
+        "--csv",
+        str(prefix),
+    ]
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=seconds + 120, check=False
+    )
+    if not Path(f"{prefix}_stats.csv").exists():
+        raise RuntimeError(f"Locust wrote no statistics:\n{(completed.stdout + completed.stderr)[-3000:]}")
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["Type"] == endpoint.method:
+                return Measured(
+                    requests=int(row["Request Count"]),
+                    failures=int(row["Failure Count"]),
+                    rps=float(row["Requests/s"]),
+                    p50=float(row["50%"]),
+                    p95=float(row["95%"]),
+                    p99=float(row["99%"]),
+                )
+    return Measured()
+
+
+# --- uncached summary against raw SQL -----------------------------------------------------------------
+def uncached_against_sql(
+    base: str, url: str, token: str, user_id: int, first: date, last: date, samples: int
+):
+    """Median latency of GET /reports/summary that misses the cache, and of the same aggregate in SQL.
+
+    Each request starts its period one day earlier, before the user's first transaction: the rows are
+    the same, the cache key is new.
+    """
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    http_times, bodies = [], []
+    for i in range(1, samples + 1):
+        path = f"/reports/summary?from={first - timedelta(days=i)}&to={last}"
+        started = time.perf_counter()
+        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        raw = response.read()
+        http_times.append(time.perf_counter() - started)
+        if response.status != 200 or response.getheader("X-Cache") != "MISS":
+            raise RuntimeError(
+                f"uncached summary: {response.status} {response.getheader('X-Cache')} {raw[:200]}"
+            )
+        bodies.append(json.loads(raw))
+    conn.close()
+    sql_times, rows = [], None
+    with psycopg.connect(url) as db:
+        for i in range(1, samples + 1):
+            started = time.perf_counter()
+            rows = db.execute(RAW_SUMMARY_SQL, [user_id, first - timedelta(days=i), last]).fetchall()
+            sql_times.append(time.perf_counter() - started)
+    api = {(c["currency"], c["income"], c["expense"]) for c in bodies[-1]["by_currency"]}
+    raw_rows = {(currency, income, expense) for currency, income, expense in rows}
+    if {c for c, _, _ in api} != {c for c, _, _ in raw_rows}:
+        raise RuntimeError(f"the API and the raw SQL disagree: {api} vs {raw_rows}")
+    return statistics.median(http_times) * 1000, statistics.median(sql_times) * 1000
+
+
+# --- in-process: queries per endpoint and query plans ---------------------------------------------------
+def in_process(
+    url: str, email: str, endpoints: list[Endpoint], period: tuple[date, date]
+) -> tuple[dict, list]:
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "CACHE_KEY_PREFIX": f"bench-inprocess-{secrets.token_hex(4)}",
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_ENV": "development",
+        }
+    )
+    if live.redis_url():
+        os.environ["REDIS_URL"] = live.redis_url()
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from finance.users.models import User
+
+    user = User.objects.get(email=email)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+
+    def request(endpoint: Endpoint):
+        if endpoint.method == "GET":
+            return client.get(endpoint.path)
+        return client.generic(endpoint.method, endpoint.path, json.dumps(endpoint.body), "application/json")
+
+    counts = {}
+    for endpoint in endpoints:
+        if endpoint.warm:
+            request(endpoint)
+        with CaptureQueriesContext(connection) as captured:
+            response = request(endpoint)
+        if response.status_code != endpoint.status:
+            raise RuntimeError(f"{endpoint.key} in-process: {response.status_code} {response.content[:300]}")
+        counts[endpoint.key] = len(captured.captured_queries)
+
+    first, last = period
+    plans = []
+    uncached = [
+        ("GET /transactions (page 1 of 20)", "/transactions"),
+        ("GET /transactions?from&to (a year)", f"/transactions?from={last - timedelta(days=364)}&to={last}"),
+        ("GET /reports/summary (uncached, whole history)", f"/reports/summary?from={first}&to={last}"),
+        (
+            "GET /reports/by-category (uncached, a year)",
+            f"/reports/by-category?from={last - timedelta(days=364)}&to={last}",
+        ),
+    ]
+    for title, path in uncached:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}: {response.status_code}")
+        if "summary" in title or "by-category" in title:
+            counts[f"{title}"] = len(captured.captured_queries)
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if "transactions_transaction" not in sql or not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            plans.append((title, sql, plan))
+    return counts, plans
+
+
+# --- the report -----------------------------------------------------------------------------------------
+def geomean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values and min(values) > 0 else 0.0
+
+
+def git_commit() -> str:
+    git = ["git", "-C", str(ROOT)]
+    result = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)  # noqa: S603
+    dirty = subprocess.run(  # noqa: S603
+        [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+    )
+    return result.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+def write_summary(
+    path: Path, *, args, rows: list[Row], floor: Row, context: dict, uncached: tuple, plans: list
+) -> str:
+    ratios = [row.ratio for row in rows if row.endpoint.in_geomean]
+    mean = geomean(ratios)
+    http_ms, sql_ms = uncached
+    lines = [
+        f"# Benchmark {context['when']}",
+        "",
+        f"- Command: `{context['command']}`",
+        f"- Commit: {context['commit']}",
+        f"- Stack: {context['stack']}",
+        f"- Machine: {context['machine']}; load average {context['load_before']} before, {context['load_after']} after",
+        f"- Data: `{args.database}`: {context['total']:,} transactions of {context['users']} users; the bench user "
+        f"{context['email']} has {context['user_transactions']:,}",
+        f"- Client: Locust (FastHttpUser), {args.connections} connections sending back to back, {args.rounds} rounds "
+        f"of {args.seconds:g} s per endpoint, interleaved with the floor",
+        "",
+        "| endpoint | req/s | ratio to floor | target | p50 ms | p95 ms | p99 ms | errors | SQL queries |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in [floor, *rows]:
+        target = f">= {row.endpoint.target:.2f}" if row.endpoint.target else ""
+        ratio = "1.00 (floor)" if row is floor else f"{row.ratio:.2f}"
+        queries = "" if row.queries is None else str(row.queries)
+        lines.append(
+            f"| {row.endpoint.key} | {row.median('rps'):.0f} | {ratio} | {target} | {row.median('p50'):.0f} "
+            f"| {row.median('p95'):.0f} | {row.median('p99'):.0f} | {row.error_ratio:.2%} | {queries} |"
+        )
+    verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+    lines += [
+        "",
+        f"- Geometric mean of the five ratios: **{mean:.2f}** (target >= 0.40: {verdict(mean >= 0.40)})",
+    ]
+    for row in rows:
+        if row.endpoint.target:
+            lines.append(
+                f"- {row.endpoint.key}: {row.ratio:.2f} (target >= {row.endpoint.target:.2f}: {verdict(row.ratio >= row.endpoint.target)})"
+            )
+    ratio = http_ms / sql_ms if sql_ms else float("inf")
+    lines += [
+        f"- Uncached GET /reports/summary over the whole history of the bench user: median {http_ms:.1f} ms over "
+        f"HTTP against {sql_ms:.1f} ms for the same aggregate as raw SQL: **{ratio:.2f}x** "
+        f"(target <= 1.5: {verdict(ratio <= 1.5)})",
+        "",
+        "Ratios are medians over rounds of (endpoint req/s) / (floor req/s in the same round). Percentiles are "
+        "medians over rounds. SQL queries are counted in-process with CaptureQueriesContext, one request each "
+        "(cached reports after a warming request).",
+        "",
+        "## Query plans",
+        "",
+        "EXPLAIN (ANALYZE, BUFFERS) of every query on transactions_transaction the list and report endpoints make "
+        f"for the bench user. Sequential scans of the transactions table: "
+        f"**{sum('Seq Scan on transactions_transaction' in plan for _, _, plan in plans)}**.",
+        "",
+    ]
+    for title, sql, plan in plans:
+        lines += [f"### {title}", "", "```sql", sql, "```", "", "```text", plan, "```", ""]
+    text = "\n".join(lines)
+    path.write_text(text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "finance_bench"))
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (threads: 4 each)")
+    parser.add_argument("--samples", type=int, default=40, help="uncached summary requests to time")
+    parser.add_argument("--nginx", action="store_true", help="put nginx (nginx/ config) in front of gunicorn")
+    args = parser.parse_args(argv)
+
+    server = live.postgres_url()
+    if server is None:
+        print("make bench needs PostgreSQL (DATABASE_URL or 127.0.0.1:5432)", file=sys.stderr)
+        return 2
+    if args.nginx and (not hasattr(live, "Nginx") or live.nginx_binary() is None):
+        print(
+            "--nginx needs the nginx binary and the nginx/ configuration with tests.live.Nginx",
+            file=sys.stderr,
+        )
+        return 2
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+    url = ensure_seeded(server, args.database, live.app_env(database_url(server, args.database)))
+    email, user_id, user_transactions = bench_user(url)
+    with psycopg.connect(url) as conn:
+        total, users = conn.execute(
+            "SELECT count(*), count(DISTINCT user_id) FROM transactions_transaction"
+        ).fetchone()
+        first, last = conn.execute(
+            "SELECT min(date), max(date) FROM transactions_transaction WHERE user_id = %s", [user_id]
+        ).fetchone()
+
+    env = live.app_env(url, JWT_ACCESS_TTL="3600", **RELAXED_LIMITS)
+    gunicorn = live.Gunicorn(env, workers=args.workers, threads=4)
+    proxy = None
+    try:
+        base = gunicorn.url
+        stack = f"gunicorn ({args.workers} workers x 4 threads, gthread) -> PostgreSQL + Redis on loopback; nginx: off"
+        if args.nginx:
+            proxy = live.Nginx(backend=f"127.0.0.1:{gunicorn.port}", **RELAXED_NGINX)
+            base = proxy.url
+            stack = f"nginx -> gunicorn ({args.workers} workers x 4 threads, gthread) -> PostgreSQL + Redis on loopback"
+        token = login(base, email)
+        status, _, account = call(
+            base, "POST", "/accounts", token=token, body={"name": WRITES_ACCOUNT, "currency": "USD"}
+        )
+        if status != 201:
+            raise RuntimeError(f"creating the writes account: {status} {account}")
+        status, _, categories = call(base, "GET", "/categories?type=expense", token=token)
+        category = categories["results"][0]["id"]
+        year = (last - timedelta(days=364), last)
+        report_query = f"from={year[0]}&to={year[1]}"
+        floor_endpoint = Endpoint("GET /health/live", "GET", "/health/live")
+        endpoints = [
+            Endpoint("GET /accounts", "GET", "/accounts", in_geomean=True),
+            Endpoint("GET /transactions", "GET", "/transactions", in_geomean=True),
+            Endpoint(
+                "GET /reports/summary",
+                "GET",
+                f"/reports/summary?{report_query}",
+                header="X-Cache=HIT",
+                warm=True,
+                target=0.60,
+                in_geomean=True,
+            ),
+            Endpoint(
+                "GET /reports/by-category",
+                "GET",
+                f"/reports/by-category?{report_query}",
+                header="X-Cache=HIT",
+                warm=True,
+                target=0.60,
+                in_geomean=True,
+            ),
+            Endpoint(
+                "POST /transactions",
+                "POST",
+                "/transactions",
+                status=201,
+                body={
+                    "account": account["id"],
+                    "category": category,
+                    "type": "expense",
+                    "amount": "12.50",
+                    "date": str(last),
+                    "description": "bench",
+                },
+                target=0.20,
+                in_geomean=True,
+            ),
+        ]
+        floor = Row(floor_endpoint)
+        rows = [Row(endpoint) for endpoint in endpoints]
+        for round_number in range(1, args.rounds + 1):
+            floor_now = measure(
+                base,
+                floor_endpoint,
+                token,
+                seconds=args.seconds,
+                connections=args.connections,
+                tag=f"r{round_number}-floor",
+            )
+            floor.rounds.append(floor_now)
+            print(f"round {round_number}: floor {floor_now.rps:.0f} req/s", flush=True)
+            for index, row in enumerate(rows):
+                measured = measure(
+                    base,
+                    row.endpoint,
+                    token,
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    tag=f"r{round_number}-{index}",
+                )
+                row.rounds.append(measured)
+                row.ratios.append(measured.rps / floor_now.rps if floor_now.rps else 0.0)
+                print(
+                    f"round {round_number}: {row.endpoint.key} {measured.rps:.0f} req/s ({row.ratios[-1]:.2f})",
+                    flush=True,
+                )
+        uncached = uncached_against_sql(base, url, token, user_id, first, last, args.samples)
+        counts, plans = in_process(url, email, [floor_endpoint, *endpoints], (first, last))
+        floor.queries = counts.get(floor_endpoint.key)
+        for row in rows:
+            row.queries = counts.get(row.endpoint.key)
+        call(base, "DELETE", f"/accounts/{account['id']}", token=token)
+    finally:
+        if proxy is not None:
+            proxy.close()
+        gunicorn.close()
+
+    when = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    context = {
+        "when": when,
+        "command": "make bench"
+        + (" BENCH_ARGS='" + " ".join(argv or sys.argv[1:]) + "'" if (argv or sys.argv[1:]) else ""),
+        "commit": git_commit(),
+        "stack": stack,
+        "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
+        "load_before": " ".join(f"{v:.2f}" for v in load_before),
+        "load_after": " ".join(f"{v:.2f}" for v in os.getloadavg()),
+        "total": total,
+        "users": users,
+        "email": email,
+        "user_transactions": user_transactions,
+    }
+    path = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    text = write_summary(
+        path, args=args, rows=rows, floor=floor, context=context, uncached=uncached, plans=plans
+    )
+    (RESULTS / "bench-latest.md").write_text(text)
+    print(text.split("## Query plans")[0])
+    print(f"Summary: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
