@@ -91,6 +91,12 @@ class IsoDate(serializers.DateField):
         return super().to_internal_value(value)
 
 
+# Shared output fields for serializers that build their representation directly (hot list endpoints):
+# the same formatting as the declared fields, without binding a field per serializer.
+DATE = IsoDate()
+DATETIME = serializers.DateTimeField()
+
+
 class ObjectId(serializers.IntegerField):
     """An id in a body or query: a positive integer within the database's bigint range."""
 
