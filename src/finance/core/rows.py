@@ -1,45 +1,99 @@
-"""Hot-path reads that skip the ORM's per-call query building but keep its results.
+"""Hot-path queries that skip the ORM's per-call query building but keep its results.
 
-Building a query with the ORM (filter, compile to SQL) costs several times more CPU than sending the
-query on this kind of hardware. For a read made on every request, the SQL is compiled once per database
-alias and reused; rows still go through the backend's converters and `Model.from_db`, so the instances
-are exactly what `Model.objects.get(pk=...)` returns.
+Building a query with the ORM (filter, compile to SQL) costs several times more CPU than sending it on
+this kind of hardware. For the reads and writes made on every request (the user behind a token, the rows
+a transaction locks, the balance it moves), the SQL is compiled once per database alias and reused.
+Rows still go through the backend's converters and `Model.from_db`, so instances are exactly what the
+equivalent ORM call returns, and `select_for_update` keeps its rules (it needs a transaction).
 """
 
 from typing import Generic, TypeVar
 
 from django.db import connections, models
+from django.db.models import Q
+from django.db.models.sql import UpdateQuery
 
 M = TypeVar("M", bound=models.Model)
+# Placeholder values the SQL is compiled with; each must come back as exactly one parameter.
+_PLACEHOLDER = 8_765_432_100
 
 
-class RowByPk(Generic[M]):
-    """`model.objects.filter(pk=pk).first()` with the SQL compiled once."""
+class Rows(Generic[M]):
+    """`model.objects.filter(f1=v1, f2=v2, ...)[.select_for_update()].first()` with the SQL compiled once.
 
-    def __init__(self, model: type[M]):
+    `fields` are primary keys or foreign key columns (`pk`, `id`, `user_id`): integer equality.
+    """
+
+    def __init__(self, model: type[M], *fields: str, for_update: bool = False):
         self.model = model
+        self.fields = fields
+        self.for_update = for_update
         self._compiled: dict[str, tuple] = {}
 
     def _compile(self, alias: str) -> tuple:
-        placeholder = 0
-        compiler = self.model._default_manager.filter(pk=placeholder).query.get_compiler(using=alias)
+        placeholders = [_PLACEHOLDER + index for index in range(len(self.fields))]
+        queryset = self.model._default_manager.using(alias).filter(
+            *(Q((field, value)) for field, value in zip(self.fields, placeholders, strict=True))
+        )
+        if self.for_update:
+            queryset = queryset.select_for_update()
+        compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        if list(params) != [placeholder]:  # the primary key must be the only parameter
-            raise RuntimeError(f"unexpected parameters {params!r} for {self.model.__name__}")
+        if sorted(params) != placeholders:
+            raise RuntimeError(f"unexpected parameters {params!r} for {self.model.__name__} {self.fields}")
+        order = [placeholders.index(param) for param in params]  # value index for each SQL parameter
         columns = [column for column, _, _ in compiler.select]
         names = [column.target.attname for column in columns]
-        return sql, names, compiler, compiler.get_converters(columns)
+        return sql, order, names, compiler, compiler.get_converters(columns)
 
-    def get(self, pk, *, using: str = "default") -> M | None:
+    def first(self, *values, using: str = "default") -> M | None:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
-        sql, names, compiler, converters = compiled
+        sql, order, names, compiler, converters = compiled
+        params = [int(values[index]) for index in order]
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, [self.model._meta.pk.get_prep_value(pk)])
+            cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
         if converters:
             row = next(iter(compiler.apply_converters([row], converters)))
         return self.model.from_db(using, names, row)
+
+
+class RowByPk(Rows[M]):
+    """`model.objects.filter(pk=pk).first()` with the SQL compiled once."""
+
+    def __init__(self, model: type[M]):
+        super().__init__(model, "pk")
+
+    def get(self, pk, *, using: str = "default") -> M | None:
+        return self.first(pk, using=using)
+
+
+class ColumnUpdate(Generic[M]):
+    """`model.objects.filter(pk=pk).update(column=value)` with the SQL compiled once; returns rows changed."""
+
+    def __init__(self, model: type[M], column: str):
+        self.model = model
+        self.field = model._meta.get_field(column)
+        self._compiled: dict[str, str] = {}
+
+    def _compile(self, alias: str) -> str:
+        query = self.model._default_manager.filter(pk=_PLACEHOLDER).query.chain(UpdateQuery)
+        # Compiled with a real value so the field's own placeholder and preparation are used.
+        query.add_update_values({self.field.name: self.field.to_python(0)})
+        sql, params = query.get_compiler(using=alias).as_sql()
+        if len(params) != 2 or params[1] != _PLACEHOLDER:
+            raise RuntimeError(f"unexpected parameters {params!r} updating {self.model.__name__}")
+        return sql
+
+    def run(self, pk, value, *, using: str = "default") -> int:
+        sql = self._compiled.get(using)
+        if sql is None:
+            sql = self._compiled[using] = self._compile(using)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.field.get_db_prep_save(value, connection=connection), int(pk)])
+            return cursor.rowcount

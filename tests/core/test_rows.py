@@ -1,0 +1,57 @@
+"""Precompiled hot-path queries give what the ORM gives and keep its rules."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+
+from finance.accounts.models import Account
+from finance.accounts.selectors import account_for_update
+from finance.categories.selectors import category_for_update
+from finance.core.rows import ColumnUpdate, Rows
+from tests.factories import AccountFactory, CategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fields(instance) -> list:
+    return [getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields]
+
+
+def test_owned_rows_match_the_orm_and_are_none_for_another_user(user, other_user):
+    account = AccountFactory(user=user, currency="JPY", opening_balance="1200")
+    category = CategoryFactory(user=user, type="income")
+    with transaction.atomic():
+        assert fields(account_for_update(user_id=user.pk, account_id=account.pk)) == fields(
+            Account.objects.get(pk=account.pk)
+        )
+        assert category_for_update(user_id=user.pk, category_id=category.pk).name == category.name
+        assert account_for_update(user_id=other_user.pk, account_id=account.pk) is None
+        assert category_for_update(user_id=other_user.pk, category_id=category.pk) is None
+        assert account_for_update(user_id=user.pk, account_id=account.pk + 1000) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the test's own transaction would hide the rule
+def test_locking_reads_need_a_transaction_like_select_for_update(user):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks, so Django allows select_for_update anywhere there")
+    account = AccountFactory(user=user)
+    with pytest.raises(TransactionManagementError):
+        Rows(Account, "pk", "user_id", for_update=True).first(account.pk, user.pk)
+
+
+def test_the_values_follow_the_fields_in_the_order_given(user, other_user):
+    account = AccountFactory(user=user)
+    by_owner_first = Rows(Account, "user_id", "pk")
+    assert by_owner_first.first(user.pk, account.pk).pk == account.pk
+    assert by_owner_first.first(other_user.pk, account.pk) is None
+
+
+def test_a_column_update_writes_the_exact_decimal_and_counts_rows(user):
+    account = AccountFactory(user=user, opening_balance="0.10")
+    update = ColumnUpdate(Account, "balance")
+    assert update.run(account.pk, Decimal("0.1") + Decimal("0.2")) == 1
+    assert Account.objects.get(pk=account.pk).balance == Decimal("0.3000")
+    assert update.run(account.pk + 1000, Decimal("1")) == 0
