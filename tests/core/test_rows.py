@@ -1,5 +1,6 @@
 """Precompiled hot-path queries give what the ORM gives and keep its rules."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -9,8 +10,9 @@ from django.db.transaction import TransactionManagementError
 from finance.accounts.models import Account
 from finance.accounts.selectors import account_for_update
 from finance.categories.selectors import category_for_update
-from finance.core.rows import ColumnUpdate, Rows
-from tests.factories import AccountFactory, CategoryFactory
+from finance.core.rows import ColumnUpdate, PreparedValues, Rows
+from finance.reports import selectors as reports
+from tests.factories import AccountFactory, CategoryFactory, make_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +57,46 @@ def test_a_column_update_writes_the_exact_decimal_and_counts_rows(user):
     assert update.run(account.pk, Decimal("0.1") + Decimal("0.2")) == 1
     assert Account.objects.get(pk=account.pk).balance == Decimal("0.3000")
     assert update.run(account.pk + 1000, Decimal("1")) == 0
+
+
+def test_prepared_reports_give_what_the_orm_gives_for_any_values(user, other_user):
+    dollars = AccountFactory(user=user, currency="USD", opening_balance="0")
+    euros = AccountFactory(user=user, currency="EUR", opening_balance="0")
+    food = CategoryFactory(user=user, type="expense")
+    pay = CategoryFactory(user=user, type="income")
+    for day, account, category, amount in [
+        (3, dollars, food, "12.34"),
+        (9, euros, food, "0.10"),
+        (9, euros, pay, "1000.00"),
+        (20, dollars, pay, "50.05"),
+    ]:
+        make_transaction(account, category, amount, date=datetime.date(2026, 3, day))
+    shapes = [
+        (reports._SUMMARY, reports._summary_rows),
+        (reports._BY_CATEGORY, reports._by_category_rows),
+    ]
+    periods = [
+        {"user_id": user.pk, "date_from": datetime.date(2026, 3, 1), "date_to": datetime.date(2026, 3, 31)},
+        {"user_id": user.pk, "date_from": datetime.date(2026, 3, 5), "date_to": datetime.date(2026, 3, 9)},
+        {
+            "user_id": other_user.pk,
+            "date_from": datetime.date(2026, 1, 1),
+            "date_to": datetime.date(2026, 12, 31),
+        },
+    ]
+    for prepared, build in shapes:
+        for period in periods:
+            assert prepared[False].rows(**period) == list(build(**period))
+            for account in (dollars, euros):
+                assert prepared[True].rows(**period, account_id=account.pk) == list(
+                    build(**period, account_id=account.pk)
+                )
+
+
+def test_a_query_that_loses_a_sentinel_is_refused_at_compile_time():
+    field = Account._meta.get_field("user")
+    ignores_its_value = PreparedValues(
+        lambda user_id: Account.objects.values("name"), user_id=(field, 424242)
+    )
+    with pytest.raises(RuntimeError, match="sentinel"):
+        ignores_its_value.rows(user_id=1)

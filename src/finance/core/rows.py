@@ -2,12 +2,14 @@
 
 Building a query with the ORM (filter, compile to SQL) costs several times more CPU than sending it on
 this kind of hardware. For the reads and writes made on every request (the user behind a token, the rows
-a transaction locks, the balance it moves), the SQL is compiled once per database alias and reused.
+a transaction locks, the balance it moves, the report aggregates), the SQL is compiled once per database
+alias and reused.
 Rows still go through the backend's converters and `Model.from_db`, so instances are exactly what the
 equivalent ORM call returns, and `select_for_update` keeps its rules (it needs a transaction).
 """
 
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from django.db import connections, models
 from django.db.models import Q
@@ -97,3 +99,62 @@ class ColumnUpdate(Generic[M]):
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.field.get_db_prep_save(value, connection=connection), int(pk)])
             return cursor.rowcount
+
+
+class PreparedValues:
+    """A `.values()` query compiled once per database alias and run again with new parameter values.
+
+    `build(**values)` returns the queryset for the given values (always the same shape). It is compiled
+    once with `sentinels` - per parameter, the model field it filters and a value no real query uses -
+    and each SQL parameter that equals a prepared sentinel is replaced at run time by the real value,
+    prepared by the same field. Every other parameter is a constant of the query. Rows come back as the
+    ORM's values() dicts, through the backend's converters.
+    """
+
+    def __init__(self, build: Callable[..., models.QuerySet], **sentinels: tuple[models.Field, Any]):
+        self.build = build
+        self.sentinels = sentinels
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self, alias: str) -> tuple:
+        connection = connections[alias]
+        queryset = self.build(**{name: value for name, (_, value) in self.sentinels.items()})
+        query = queryset.query
+        compiler = query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        prepared = {
+            name: field.get_db_prep_value(value, connection, prepared=False)
+            for name, (field, value) in self.sentinels.items()
+        }
+        slots = [next((name for name, value in prepared.items() if value == param), None) for param in params]
+        if set(slots) - {None} != set(self.sentinels):
+            raise RuntimeError(f"parameters {params!r} do not hold every sentinel of {list(self.sentinels)}")
+        names = (
+            list(query.selected)
+            if query.selected
+            else [
+                *query.extra_select,
+                *query.values_select,
+                *query.annotation_select,
+            ]
+        )
+        return sql, list(params), slots, names, compiler
+
+    def rows(self, *, using: str = "default", **values) -> list[dict]:
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            compiled = self._compiled[using] = self._compile(using)
+        sql, constants, slots, names, compiler = compiled
+        connection = connections[using]
+        prepared = {
+            name: field.get_db_prep_value(values[name], connection, prepared=False)
+            for name, (field, _) in self.sentinels.items()
+        }
+        params = [
+            constant if slot is None else prepared[slot]
+            for constant, slot in zip(constants, slots, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        return [dict(zip(names, row, strict=True)) for row in compiler.results_iter(results=[fetched])]
