@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 
 from finance.accounts.models import Account
-from finance.accounts.selectors import account_for_update
+from finance.accounts.selectors import account_for_update, account_list
 from finance.categories.selectors import category_for_update
 from finance.core.rows import ColumnUpdate, PreparedValues, Rows
 from finance.reports import selectors as reports
@@ -100,3 +100,46 @@ def test_a_query_that_loses_a_sentinel_is_refused_at_compile_time():
     )
     with pytest.raises(RuntimeError, match="sentinel"):
         ignores_its_value.rows(user_id=1)
+
+
+def test_prepared_lists_give_the_orm_rows_and_counts_for_every_filter(user, other_user):
+    from finance.transactions import selectors as transactions
+
+    dollars = AccountFactory(user=user, currency="USD", opening_balance="0")
+    yen = AccountFactory(user=user, currency="JPY", opening_balance="0")
+    food = CategoryFactory(user=user, type="expense")
+    pay = CategoryFactory(user=user, type="income")
+    for day in range(1, 13):
+        account, category = (dollars, food) if day % 3 else (yen, pay)
+        make_transaction(
+            account, category, "7" if account is yen else "1.25", date=datetime.date(2026, 5, day)
+        )
+    AccountFactory(user=other_user)
+    variants = [
+        {},
+        {"date_from": datetime.date(2026, 5, 3), "date_to": datetime.date(2026, 5, 9)},
+        {"account_id": yen.pk},
+        {"category_id": food.pk, "type": "expense"},
+        {"type": "income", "date_to": datetime.date(2026, 5, 6)},
+    ]
+    for filters in variants:
+        expected = list(transactions.transactions_for(user, **filters))
+        prepared = transactions.transaction_list(user, **filters)
+        assert prepared.count() == len(expected)
+        for start, stop in [(0, 5), (5, 10), (10, 15), (0, 100)]:
+            rows = prepared[start:stop]
+            assert [(t.pk, t.currency, t.amount) for t in rows] == [
+                (t.pk, t.currency, t.amount) for t in expected[start:stop]
+            ]
+            assert [fields(t) for t in rows] == [fields(t) for t in expected[start:stop]]
+    assert transactions.transaction_list(other_user).count() == 0
+    assert transactions.transaction_list(other_user)[0:20] == []
+
+
+def test_a_prepared_account_list_is_the_users_accounts_in_id_order(user, other_user):
+    mine = [AccountFactory(user=user).pk for _ in range(3)]
+    AccountFactory(user=other_user)
+    listed = account_list(user)
+    assert listed.count() == 3
+    assert [a.pk for a in listed[0:20]] == sorted(mine)
+    assert [a.pk for a in listed[1:2]] == sorted(mine)[1:2]

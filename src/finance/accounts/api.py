@@ -67,7 +67,7 @@ class AccountListView(APIView):
     def get(self, request):
         query_data(serializers.Serializer, request)  # only page and page_size: refuse anything else
         paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.accounts_for(request.user), request, view=self)
+        page = paginator.paginate_queryset(selectors.account_list(request.user), request, view=self)
         return paginator.get_paginated_response(AccountOut(page, many=True).data)
 
     @extend_schema(

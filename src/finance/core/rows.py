@@ -101,26 +101,23 @@ class ColumnUpdate(Generic[M]):
             return cursor.rowcount
 
 
-class PreparedValues:
-    """A `.values()` query compiled once per database alias and run again with new parameter values.
+class _Prepared:
+    """Compile a queryset shape once with sentinel values and run it again with real ones.
 
     `build(**values)` returns the queryset for the given values (always the same shape). It is compiled
-    once with `sentinels` - per parameter, the model field it filters and a value no real query uses -
-    and each SQL parameter that equals a prepared sentinel is replaced at run time by the real value,
-    prepared by the same field. Every other parameter is a constant of the query. Rows come back as the
-    ORM's values() dicts, through the backend's converters.
+    with `sentinels` - per parameter, the model field it filters and a value no real query uses - and each
+    SQL parameter that equals a prepared sentinel is replaced at run time by the real value, prepared by
+    the same field. Every other parameter is a constant of the query.
     """
 
     def __init__(self, build: Callable[..., models.QuerySet], **sentinels: tuple[models.Field, Any]):
         self.build = build
         self.sentinels = sentinels
-        self._compiled: dict[str, tuple] = {}
+        self._compiled: dict[tuple, tuple] = {}
 
-    def _compile(self, alias: str) -> tuple:
+    def _compile_queryset(self, queryset: models.QuerySet, alias: str) -> tuple:
         connection = connections[alias]
-        queryset = self.build(**{name: value for name, (_, value) in self.sentinels.items()})
-        query = queryset.query
-        compiler = query.get_compiler(using=alias)
+        compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         prepared = {
             name: field.get_db_prep_value(value, connection, prepared=False)
@@ -129,22 +126,13 @@ class PreparedValues:
         slots = [next((name for name, value in prepared.items() if value == param), None) for param in params]
         if set(slots) - {None} != set(self.sentinels):
             raise RuntimeError(f"parameters {params!r} do not hold every sentinel of {list(self.sentinels)}")
-        names = (
-            list(query.selected)
-            if query.selected
-            else [
-                *query.extra_select,
-                *query.values_select,
-                *query.annotation_select,
-            ]
-        )
-        return sql, list(params), slots, names, compiler
+        return sql, list(params), slots, compiler
 
-    def rows(self, *, using: str = "default", **values) -> list[dict]:
-        compiled = self._compiled.get(using)
-        if compiled is None:
-            compiled = self._compiled[using] = self._compile(using)
-        sql, constants, slots, names, compiler = compiled
+    def _sentinel_values(self) -> dict[str, Any]:
+        return {name: value for name, (_, value) in self.sentinels.items()}
+
+    def _fetch(self, compiled: tuple, values: dict[str, Any], using: str) -> list:
+        sql, constants, slots, compiler = compiled[:4]
         connection = connections[using]
         prepared = {
             name: field.get_db_prep_value(values[name], connection, prepared=False)
@@ -157,4 +145,77 @@ class PreparedValues:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        return [dict(zip(names, row, strict=True)) for row in compiler.results_iter(results=[fetched])]
+        return list(compiler.results_iter(results=[fetched]))
+
+
+class PreparedValues(_Prepared):
+    """A `.values()` query compiled once per database alias; rows come back as the ORM's dicts."""
+
+    def _compile(self, alias: str) -> tuple:
+        queryset = self.build(**self._sentinel_values())
+        query = queryset.query
+        names = (
+            list(query.selected)
+            if query.selected
+            else [
+                *query.extra_select,
+                *query.values_select,
+                *query.annotation_select,
+            ]
+        )
+        return (*self._compile_queryset(queryset, alias), names)
+
+    def rows(self, *, using: str = "default", **values) -> list[dict]:
+        key = (using,)
+        compiled = self._compiled.get(key) or self._compiled.setdefault(key, self._compile(using))
+        names = compiled[4]
+        return [dict(zip(names, row, strict=True)) for row in self._fetch(compiled, values, using)]
+
+
+class PreparedModels(_Prepared):
+    """Model instances of a queryset, compiled once per database alias and slice (LIMIT/OFFSET are part
+    of the SQL), with annotations set as attributes as the ORM sets them. No select_related."""
+
+    def _compile(self, alias: str, start: int, stop: int | None) -> tuple:
+        queryset = self.build(**self._sentinel_values())[start:stop]
+        compiled = self._compile_queryset(queryset, alias)
+        compiler = compiled[3]
+        klass_info = compiler.klass_info
+        fields = klass_info["select_fields"]
+        begin, end = fields[0], fields[-1] + 1
+        names = [column[0].target.attname for column in compiler.select[begin:end]]
+        return (*compiled, klass_info["model"], begin, end, names, dict(compiler.annotation_col_map))
+
+    def rows(self, *, start: int = 0, stop: int | None = None, using: str = "default", **values) -> list:
+        key = (using, start, stop)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            if len(self._compiled) > 256:  # bounded: one entry per page slice asked for
+                self._compiled.clear()
+            compiled = self._compiled[key] = self._compile(using, start, stop)
+        model, begin, end, names, annotations = compiled[4:]
+        instances = []
+        for row in self._fetch(compiled, values, using):
+            instance = model.from_db(using, names, row[begin:end])
+            for name, position in annotations.items():
+                setattr(instance, name, row[position])
+            instances.append(instance)
+        return instances
+
+
+class PreparedList:
+    """What Django's Paginator needs from a queryset - count() and slicing - over prepared queries:
+    `models` for the rows and `count` for a values() query whose `count` column adds up to the total."""
+
+    def __init__(self, models: PreparedModels, count: PreparedValues, **values):
+        self.models = models
+        self.counter = count
+        self.values = values
+
+    def count(self) -> int:
+        return sum(row["count"] for row in self.counter.rows(**self.values))
+
+    def __getitem__(self, key: slice) -> list:
+        if not isinstance(key, slice) or key.step is not None or (key.start or 0) < 0:
+            raise TypeError("a prepared list is read in forward slices")
+        return self.models.rows(start=key.start or 0, stop=key.stop, **self.values)

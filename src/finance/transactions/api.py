@@ -110,7 +110,7 @@ class TransactionListView(APIView):
     )
     def get(self, request):
         query = query_data(TransactionQuery, request)
-        queryset = selectors.transactions_for(
+        queryset = selectors.transaction_list(
             request.user,
             date_from=query.get("from"),
             date_to=query.get("to"),
