@@ -192,7 +192,7 @@ def test_an_entry_computed_before_a_write_is_never_served_after_it():
     )
     # A slow reader that computed under the old version and stores late cannot resurrect it.
     stale_key = report_cache.entry_key(9, "summary", params)
-    cache.set(stale_key, {"version": report_cache.INITIAL_VERSION, "report": {"n": 1}})
+    cache.set(stale_key, {"version": report_cache.INITIAL_VERSION, "value": {"n": 1}})
     assert report_cache.cached_report(user_id=9, report="summary", params=params, compute=compute) == (
         {"n": 3},
         False,

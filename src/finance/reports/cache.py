@@ -21,6 +21,7 @@ from finance.core import metrics
 log = structlog.get_logger("finance.reports")
 VERSION_TTL = 60 * 60 * 24 * 30
 INITIAL_VERSION = 0
+COUNT_TTL = 120
 
 
 def _version_key(user_id: int) -> str:
@@ -34,11 +35,10 @@ def entry_key(user_id: int, report: str, params: dict[str, Any]) -> str:
     return f"report:{user_id}:{report}:{encoded}"
 
 
-def cached_report(
-    *, user_id: int, report: str, params: dict[str, Any], compute: Callable[[], dict]
-) -> tuple[dict, bool]:
-    """Return (report, hit). A miss computes, stores and returns the fresh report."""
-    version_key, key = _version_key(user_id), entry_key(user_id, report, params)
+def _versioned(user_id: int, key: str, compute: Callable[[], Any], timeout: int) -> tuple[Any, bool]:
+    """(value, hit): the entry stored under `key` if it was computed at the user's current version, else
+    a freshly computed value, stored for next time."""
+    version_key = _version_key(user_id)
     try:
         found = cache.get_many([version_key, key])
         reachable = True
@@ -46,19 +46,37 @@ def cached_report(
         found, reachable = {}, False
     version = found.get(version_key, INITIAL_VERSION)
     entry = found.get(key)
-    if isinstance(entry, dict) and entry.get("version") == version and "report" in entry:
-        metrics.REPORT_CACHE.labels(report=report, result="hit").inc()
-        log.debug("report.cache_hit", report=report, user_id=user_id)
-        return entry["report"], True
+    if isinstance(entry, dict) and entry.get("version") == version and "value" in entry:
+        return entry["value"], True
     value = compute()
-    metrics.REPORT_CACHE.labels(report=report, result="miss").inc()
-    log.info("report.cache_miss", report=report, user_id=user_id)
     if reachable:
         try:
-            cache.set(key, {"version": version, "report": value}, timeout=settings.REPORT_CACHE_TTL)
+            cache.set(key, {"version": version, "value": value}, timeout=timeout)
         except Exception:
-            log.warning("report.cache_store_failed", report=report)
+            log.warning("report.cache_store_failed", key=key.split(":", 2)[0])
     return value, False
+
+
+def cached_report(
+    *, user_id: int, report: str, params: dict[str, Any], compute: Callable[[], dict]
+) -> tuple[dict, bool]:
+    """Return (report, hit). A miss computes, stores and returns the fresh report."""
+    value, hit = _versioned(
+        user_id, entry_key(user_id, report, params), compute, timeout=settings.REPORT_CACHE_TTL
+    )
+    metrics.REPORT_CACHE.labels(report=report, result="hit" if hit else "miss").inc()
+    if hit:
+        log.debug("report.cache_hit", report=report, user_id=user_id)
+    else:
+        log.info("report.cache_miss", report=report, user_id=user_id)
+    return value, hit
+
+
+def cached_count(*, user_id: int, list_name: str, params: dict[str, Any], compute: Callable[[], int]) -> int:
+    """The length of one of the user's lists (for its pagination), kept like the reports: every write
+    that changes the user's figures makes it stale. A short TTL bounds the damage of a lost invalidation."""
+    key = entry_key(user_id, list_name, params).replace("report:", "count:", 1)
+    return _versioned(user_id, key, compute, timeout=COUNT_TTL)[0]
 
 
 def new_version() -> int:
