@@ -68,6 +68,7 @@ class Endpoint:
     warm: bool = False  # one request first: fills the report cache
     target: float | None = None  # least ratio to the floor
     in_geomean: bool = False
+    token: str = ""  # another user's token (default: the bench user's)
 
 
 @dataclass
@@ -155,6 +156,10 @@ def bench_user(url: str) -> tuple[str, int, int]:
         ).fetchone()
 
 
+def demo_email(number: int) -> str:
+    return f"demo-{number:05d}@example.com"
+
+
 # --- HTTP helpers -----------------------------------------------------------------------------------------
 def call(base: str, method: str, path: str, *, token: str = "", body=None) -> tuple[int, dict, object]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -187,7 +192,7 @@ def measure(
         "BENCH_PATH": endpoint.path,
         "BENCH_NAME": endpoint.key.split(" ", 1)[1],
         "BENCH_STATUS": str(endpoint.status),
-        "BENCH_TOKEN": token if endpoint.key != "GET /health/live" else "",
+        "BENCH_TOKEN": (endpoint.token or token) if endpoint.key != "GET /health/live" else "",
         "BENCH_BODY": json.dumps(endpoint.body) if endpoint.body else "",
         "BENCH_HEADER": endpoint.header,
     }
@@ -229,6 +234,99 @@ def measure(
                     p99=float(row["99%"]),
                 )
     return Measured()
+
+
+# --- CPU per request across the stack ----------------------------------------------------------------
+TICKS = os.sysconf("SC_CLK_TCK")
+PARTS = ("gunicorn", "nginx", "postgres", "redis", "client")
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, _, tail = (entry / "stat").read_text().rpartition(")")
+        except OSError:
+            continue
+        found.append((int(entry.name), int(tail.split()[1]), head.partition("(")[2]))
+    return found
+
+
+def _stack_pids(gunicorn, proxy, url: str) -> dict[str, list[int]]:
+    with psycopg.connect(url) as conn:
+        backends = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = 'finance-api'"
+            ).fetchall()
+        ]
+    processes = _processes()
+    return {
+        "gunicorn": [pid for pid, parent, _ in processes if parent == gunicorn.process.pid],
+        "nginx": [pid for pid, parent, _ in processes if proxy and parent == proxy.process.pid],
+        "postgres": backends,
+        "redis": [pid for pid, _, name in processes if name == "redis-server"],
+    }
+
+
+def _cpu_seconds(pids: dict[str, list[int]]) -> dict[tuple[str, int], float]:
+    seconds = {}
+    for part, numbers in pids.items():
+        for pid in numbers:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            seconds[(part, pid)] = (int(fields[11]) + int(fields[12])) / TICKS
+    mine = os.times()
+    seconds[("client", 0)] = mine.user + mine.system
+    return seconds
+
+
+def cpu_per_request(base, gunicorn, proxy, url, endpoints, token, requests_each: int) -> dict[str, dict]:
+    """Microseconds of CPU per request by part of the stack, from /proc, one request at a time.
+
+    Unlike throughput, this hardly depends on what else the machine runs; the best of three runs counts.
+    """
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    result: dict[str, dict] = {}
+    for _ in range(3):
+        for endpoint in endpoints:
+            headers = {
+                "Authorization": f"Bearer {endpoint.token or token}",
+                "Content-Type": "application/json",
+            }
+            body = dict(endpoint.body or {})
+            if isinstance(body.get("account"), list):
+                body["account"] = body["account"][0]
+            payload = json.dumps(body) if endpoint.body else None
+
+            def send(count: int, endpoint=endpoint, headers=headers, payload=payload) -> None:
+                for _ in range(count):
+                    conn.request(endpoint.method, endpoint.path, body=payload, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    if response.status != endpoint.status:
+                        raise RuntimeError(f"{endpoint.key}: {response.status}")
+
+            send(20)  # warm: connections opened, caches filled
+            pids = _stack_pids(gunicorn, proxy, url)
+            before = _cpu_seconds(pids)
+            send(requests_each)
+            after = _cpu_seconds(pids)
+            spent = dict.fromkeys(PARTS, 0.0)
+            for key, value in before.items():
+                if key in after:
+                    spent[key[0]] += (after[key] - value) / requests_each * 1e6
+            if endpoint.key not in result or sum(spent.values()) < sum(result[endpoint.key].values()):
+                result[endpoint.key] = spent
+    conn.close()
+    return result
 
 
 # --- uncached summary against raw SQL -----------------------------------------------------------------
@@ -307,7 +405,7 @@ def check_same_figures(report: dict, rows: list[tuple]) -> None:
 
 # --- in-process: queries per endpoint and query plans ---------------------------------------------------
 def in_process(
-    url: str, email: str, endpoints: list[Endpoint], period: tuple[date, date]
+    url: str, email: str, writer: str, endpoints: list[Endpoint], period: tuple[date, date]
 ) -> tuple[dict, list]:
     os.environ.update(
         {
@@ -331,14 +429,23 @@ def in_process(
 
     from finance.users.models import User
 
-    user = User.objects.get(email=email)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    def client_for(address: str) -> APIClient:
+        client = APIClient()
+        token = RefreshToken.for_user(User.objects.get(email=address)).access_token
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        return client
+
+    client, writer_client = client_for(email), client_for(writer)
 
     def request(endpoint: Endpoint):
         if endpoint.method == "GET":
             return client.get(endpoint.path)
-        return client.generic(endpoint.method, endpoint.path, json.dumps(endpoint.body), "application/json")
+        body = dict(endpoint.body or {})
+        if isinstance(body.get("account"), list):
+            body["account"] = body["account"][0]
+        return (writer_client if endpoint.token else client).generic(
+            endpoint.method, endpoint.path, json.dumps(body), "application/json"
+        )
 
     counts = {}
     for endpoint in endpoints:
@@ -393,8 +500,31 @@ def git_commit() -> str:
     return result.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 
+def cpu_lines(cpu: dict[str, dict], rows: list[Row]) -> list[str]:
+    floor_total = sum(cpu[rows[0].endpoint.key].values())
+    lines, ratios = [], []
+    for row in rows:
+        spent = cpu[row.endpoint.key]
+        total = sum(spent.values())
+        ratio = floor_total / total if total else 0.0
+        if row.endpoint.in_geomean:
+            ratios.append(ratio)
+        cells = " | ".join(f"{spent[part]:.0f}" for part in PARTS)
+        lines.append(f"| {row.endpoint.key} | {cells} | {total:.0f} | {ratio:.2f} |")
+    lines.append(f"| geometric mean of the five |  |  |  |  |  |  | {geomean(ratios):.2f} |")
+    return lines
+
+
 def write_summary(
-    path: Path, *, args, rows: list[Row], floor: Row, context: dict, uncached: Uncached, plans: list
+    path: Path,
+    *,
+    args,
+    rows: list[Row],
+    floor: Row,
+    context: dict,
+    uncached: Uncached,
+    plans: list,
+    cpu: dict[str, dict],
 ) -> str:
     ratios = [row.ratio for row in rows if row.endpoint.in_geomean]
     mean = geomean(ratios)
@@ -444,6 +574,17 @@ def write_summary(
         "medians over rounds. SQL queries are counted in-process with CaptureQueriesContext, one request each "
         "(cached reports after a warming request).",
         "",
+        "## CPU per request across the stack",
+        "",
+        "One request at a time over one keep-alive connection, CPU from /proc (user + system) of the gunicorn "
+        "workers, the nginx workers, the PostgreSQL backends of the app, Redis and this client, in "
+        f"microseconds per request (best of three runs of {args.cpu_requests}). The ratio is the floor's total "
+        "over the endpoint's: what the throughput ratio would be if the machine did nothing else.",
+        "",
+        "| endpoint | gunicorn | nginx | postgres | redis | client | total | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        *cpu_lines(cpu, [floor, *rows]),
+        "",
         "## Query plans",
         "",
         "EXPLAIN (ANALYZE, BUFFERS) of every query on transactions_transaction the list and report endpoints make "
@@ -469,6 +610,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (threads: 4 each)")
     parser.add_argument("--samples", type=int, default=40, help="uncached summary requests to time")
     parser.add_argument(
+        "--cpu-requests", type=int, default=300, help="requests per endpoint for CPU accounting"
+    )
+    parser.add_argument(
         "--nginx",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -489,6 +633,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     url = ensure_seeded(server, args.database, live.app_env(database_url(server, args.database)))
     email, user_id, user_transactions = bench_user(url)
+    writer = demo_email(1 if email != demo_email(1) else 2)
     with psycopg.connect(url) as conn:
         total, users = conn.execute(
             "SELECT count(*), count(DISTINCT user_id) FROM transactions_transaction"
@@ -511,12 +656,22 @@ def main(argv: list[str] | None = None) -> int:
             base = proxy.url
             stack = f"nginx -> gunicorn ({args.workers} workers x 4 threads, gthread) -> PostgreSQL + Redis on loopback"
         token = login(base, email)
-        status, _, account = call(
-            base, "POST", "/accounts", token=token, body={"name": WRITES_ACCOUNT, "currency": "USD"}
-        )
-        if status != 201:
-            raise RuntimeError(f"creating the writes account: {status} {account}")
-        status, _, categories = call(base, "GET", "/categories?type=expense", token=token)
+        # Writes go to another demo user's accounts, one per connection: the reads above stay the bench
+        # user's own, and concurrent writers do not queue on one account's row lock.
+        writer_token = login(base, writer)
+        writes_accounts = []
+        for _ in range(args.connections):
+            status, _, account = call(
+                base,
+                "POST",
+                "/accounts",
+                token=writer_token,
+                body={"name": WRITES_ACCOUNT, "currency": "USD"},
+            )
+            if status != 201:
+                raise RuntimeError(f"creating a writes account: {status} {account}")
+            writes_accounts.append(account["id"])
+        status, _, categories = call(base, "GET", "/categories?type=expense", token=writer_token)
         category = categories["results"][0]["id"]
         year = (last - timedelta(days=364), last)
         report_query = f"from={year[0]}&to={year[1]}"
@@ -547,8 +702,9 @@ def main(argv: list[str] | None = None) -> int:
                 "POST",
                 "/transactions",
                 status=201,
+                token=writer_token,
                 body={
-                    "account": account["id"],
+                    "account": writes_accounts,
                     "category": category,
                     "type": "expense",
                     "amount": "12.50",
@@ -588,11 +744,15 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
         uncached = uncached_against_sql(base, gunicorn, url, token, user_id, first, last, args.samples)
-        counts, plans = in_process(url, email, [floor_endpoint, *endpoints], (first, last))
+        cpu = cpu_per_request(
+            base, gunicorn, proxy, url, [floor_endpoint, *endpoints], token, args.cpu_requests
+        )
+        counts, plans = in_process(url, email, writer, [floor_endpoint, *endpoints], (first, last))
         floor.queries = counts.get(floor_endpoint.key)
         for row in rows:
             row.queries = counts.get(row.endpoint.key)
-        call(base, "DELETE", f"/accounts/{account['id']}", token=token)
+        for account_id in writes_accounts:
+            call(base, "DELETE", f"/accounts/{account_id}", token=writer_token)
     finally:
         if proxy is not None:
             proxy.close()
@@ -615,7 +775,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     path = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.md"
     text = write_summary(
-        path, args=args, rows=rows, floor=floor, context=context, uncached=uncached, plans=plans
+        path, args=args, rows=rows, floor=floor, context=context, uncached=uncached, plans=plans, cpu=cpu
     )
     (RESULTS / "bench-latest.md").write_text(text)
     print(text.split("## Query plans")[0])
