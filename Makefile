@@ -91,3 +91,24 @@ promtool: ## check the Prometheus config and alert rules, run the alert unit tes
 
 monitoring-check: venv promtool ## real Prometheus scraping gunicorn: counts, every dashboard query and alert
 	$(BIN)/pytest tests/monitoring $(PYTEST_ARGS)
+
+# --- load testing (README "Load testing") ----------------------------------------------------------------
+.PHONY: load-smoke load bench seed-demo
+SHAPE ?= smoke
+HOST ?= http://127.0.0.1:8000
+LOAD_ARGS ?=
+BENCH_ARGS ?=
+
+load-smoke: venv ## a few seconds of every journey against a throwaway local gunicorn stack; no failure allowed
+	$(PY) -m load.smoke
+
+load: venv ## Locust with SHAPE=smoke|ramp|steady|spike|soak against HOST; reports in load/results/
+	mkdir -p load/results
+	$(PY) -m locust -f load/locustfile.py --headless --host $(HOST) --shape $(SHAPE) \
+		--csv load/results/$(SHAPE) --html load/results/$(SHAPE).html $(LOAD_ARGS)
+
+bench: venv ## benchmark the local stack over 1M seeded transactions; summary in load/results/bench-latest.md
+	$(PY) -m load.bench $(BENCH_ARGS)
+
+seed-demo: venv ## fill the configured database with demo data (USERS=10 TRANSACTIONS=10000 SEED=1)
+	$(PY) manage.py seed_demo --users $${USERS:-10} --transactions $${TRANSACTIONS:-10000} --seed $${SEED:-1}

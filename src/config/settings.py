@@ -98,7 +98,8 @@ if DATABASE_URL:
         conn_health_checks=True,
     )
     if _db["ENGINE"] == "django.db.backends.postgresql":
-        _db["ENGINE"] = "django_prometheus.db.backends.postgresql"
+        # django-prometheus metrics plus a health check without a round trip (finance.core.postgresql).
+        _db["ENGINE"] = "finance.core.postgresql"
         _db.setdefault("OPTIONS", {})
         _db["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5, minimum=1))
         _db["OPTIONS"].setdefault("application_name", "finance-api")
@@ -171,7 +172,7 @@ SIMPLE_JWT = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["finance.users.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["finance.core.parsers.JSONParser"],

@@ -156,20 +156,46 @@ def test_invalidation_is_per_user(client, other_client, january):
 
 
 def test_cache_keys_depend_on_every_parameter():
-    base = report_cache.entry_key(
-        1, 0, "summary", {"from": "2026-01-01", "to": "2026-01-31", "account": None}
+    base = report_cache.entry_key(1, "summary", {"from": "2026-01-01", "to": "2026-01-31", "account": None})
+    assert base != report_cache.entry_key(
+        2, "summary", {"from": "2026-01-01", "to": "2026-01-31", "account": None}
     )
     assert base != report_cache.entry_key(
-        2, 0, "summary", {"from": "2026-01-01", "to": "2026-01-31", "account": None}
+        1, "by-category", {"from": "2026-01-01", "to": "2026-01-31", "account": None}
     )
     assert base != report_cache.entry_key(
-        1, 1, "summary", {"from": "2026-01-01", "to": "2026-01-31", "account": None}
+        1, "summary", {"from": "2026-01-01", "to": "2026-02-28", "account": None}
     )
     assert base != report_cache.entry_key(
-        1, 0, "by-category", {"from": "2026-01-01", "to": "2026-01-31", "account": None}
+        1, "summary", {"from": "2026-01-01", "to": "2026-01-31", "account": 3}
     )
-    assert base != report_cache.entry_key(
-        1, 0, "summary", {"from": "2026-01-01", "to": "2026-01-31", "account": 3}
+
+
+@pytest.mark.django_db(transaction=True)  # invalidation runs on commit
+def test_an_entry_computed_before_a_write_is_never_served_after_it():
+    params = {"from": "2026-01-01", "to": "2026-01-31", "account": None}
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return {"n": len(computed)}
+
+    assert report_cache.cached_report(user_id=9, report="summary", params=params, compute=compute) == (
+        {"n": 1},
+        False,
+    )
+    assert report_cache.cached_report(user_id=9, report="summary", params=params, compute=compute)[1]
+    report_cache.invalidate(9)  # outside a transaction: applied at once
+    assert report_cache.cached_report(user_id=9, report="summary", params=params, compute=compute) == (
+        {"n": 2},
+        False,
+    )
+    # A slow reader that computed under the old version and stores late cannot resurrect it.
+    stale_key = report_cache.entry_key(9, "summary", params)
+    cache.set(stale_key, {"version": report_cache.INITIAL_VERSION, "value": {"n": 1}})
+    assert report_cache.cached_report(user_id=9, report="summary", params=params, compute=compute) == (
+        {"n": 3},
+        False,
     )
 
 

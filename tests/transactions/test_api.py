@@ -209,5 +209,5 @@ def test_list_query_count_does_not_grow_with_the_page(client, user, account, exp
         return len(captured)
 
     small, large = queries(2), queries(30)
-    assert large == small
+    assert large <= small  # the second read may reuse the cached count
     assert large <= 3

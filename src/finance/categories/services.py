@@ -1,7 +1,7 @@
 from django.db import IntegrityError, transaction
 
 from finance.categories.models import Category
-from finance.categories.selectors import categories_for
+from finance.categories.selectors import categories_for, category_for_update
 from finance.core.events import emit
 from finance.core.exceptions import Conflict, NotFound
 from finance.reports import cache as report_cache
@@ -11,10 +11,10 @@ _DUPLICATE = "You already have a category with this name and type."
 
 
 def get_category(*, user: User, category_id: int, for_update: bool = False) -> Category:
-    queryset = categories_for(user)
     if for_update:
-        queryset = queryset.select_for_update()
-    category = queryset.filter(pk=category_id).first()
+        category = category_for_update(user_id=user.pk, category_id=category_id)
+    else:
+        category = categories_for(user).filter(pk=category_id).first()
     if category is None:
         raise NotFound("No such category.")
     return category

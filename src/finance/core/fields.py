@@ -1,5 +1,6 @@
 """The input vocabulary shared by every endpoint: strict types, money strings, currencies, dates."""
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -91,6 +92,12 @@ class IsoDate(serializers.DateField):
         return super().to_internal_value(value)
 
 
+# Shared output fields for serializers that build their representation directly (hot list endpoints):
+# the same formatting as the declared fields, without binding a field per serializer.
+DATE = IsoDate()
+DATETIME = serializers.DateTimeField()
+
+
 class ObjectId(serializers.IntegerField):
     """An id in a body or query: a positive integer within the database's bigint range."""
 
@@ -105,14 +112,23 @@ class ObjectId(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+PAGE_PARAMS = frozenset({"page", "page_size"})
+
+
+@functools.cache
+def _known_params(serializer_class: type[serializers.Serializer]) -> frozenset[str]:
+    # A serializer's field names never change; building one just to read them cost as much as validating.
+    return frozenset(serializer_class().fields) | PAGE_PARAMS
+
+
 def query_data(serializer_class: type[serializers.Serializer], request) -> dict:
     """Validate query parameters with a serializer (one value per name; unknown names are refused)."""
     params = request.query_params
-    known = set(serializer_class().fields) | {"page", "page_size"}
+    known = _known_params(serializer_class)
     unknown = sorted(set(params) - known)
     if unknown:
         raise serializers.ValidationError({name: ["Unknown query parameter."] for name in unknown})
-    data = {name: params.get(name) for name in params if name not in {"page", "page_size"}}
+    data = {name: params.get(name) for name in params if name not in PAGE_PARAMS}
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

@@ -1,5 +1,6 @@
 """The one pagination: ?page=&page_size= -> {"count", "next", "previous", "results"}."""
 
+from django.core.paginator import Page
 from rest_framework.pagination import PageNumberPagination
 
 from finance.core.exceptions import NotFound, ValidationFailed
@@ -30,8 +31,16 @@ class PagePagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         number = _positive_int(request, "page", 1)
+        size = self.get_page_size(request)
         self.request = request
-        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        paginator = self.django_paginator_class(queryset, size)
+        if number == 1:
+            rows = list(queryset[:size])
+            if len(rows) < size:
+                # Everything fits on the first page, so its length is the count: no COUNT(*) query.
+                paginator.count = len(rows)
+            self.page = Page(rows, 1, paginator)
+            return rows
         if number > paginator.num_pages:
             raise NotFound(f"Page {number} does not exist; the last page is {paginator.num_pages}.")
         self.page = paginator.page(number)

@@ -1,9 +1,13 @@
 """Report cache: one entry per user, report and parameters, invalidated in O(1) by a per-user version.
 
-Bumping the user's version makes every older entry unreachable; the TTL (REPORT_CACHE_TTL) removes them and
-is the backstop if an invalidation is lost during a cache outage. Any cache error degrades to a miss.
+Every entry carries the version of the user's figures it was computed from. A read fetches the user's
+current version and the entry in one round trip (get_many: one MGET on Redis) and serves the entry only
+when the two versions match. A write sets a new, random version (one SET, nothing read first), which makes
+every older entry of the user stale at once. The TTL (REPORT_CACHE_TTL) removes entries and is the backstop
+if an invalidation is lost during a cache outage. Any cache error degrades to a miss.
 """
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -16,64 +20,77 @@ from finance.core import metrics
 
 log = structlog.get_logger("finance.reports")
 VERSION_TTL = 60 * 60 * 24 * 30
+INITIAL_VERSION = 0
+COUNT_TTL = 120
 
 
 def _version_key(user_id: int) -> str:
     return f"report-version:{user_id}"
 
 
-def _current_version(user_id: int) -> int:
-    try:
-        return int(cache.get(_version_key(user_id)) or 0)
-    except Exception:  # a cache outage must never fail a request
-        return -1
-
-
-def entry_key(user_id: int, version: int, report: str, params: dict[str, Any]) -> str:
+def entry_key(user_id: int, report: str, params: dict[str, Any]) -> str:
     encoded = ":".join(
         f"{name}={params[name] if params[name] is not None else ''}" for name in sorted(params)
     )
-    return f"report:{user_id}:v{version}:{report}:{encoded}"
+    return f"report:{user_id}:{report}:{encoded}"
+
+
+def _versioned(user_id: int, key: str, compute: Callable[[], Any], timeout: int) -> tuple[Any, bool]:
+    """(value, hit): the entry stored under `key` if it was computed at the user's current version, else
+    a freshly computed value, stored for next time."""
+    version_key = _version_key(user_id)
+    try:
+        found = cache.get_many([version_key, key])
+        reachable = True
+    except Exception:  # a cache outage must never fail a request
+        found, reachable = {}, False
+    version = found.get(version_key, INITIAL_VERSION)
+    entry = found.get(key)
+    if isinstance(entry, dict) and entry.get("version") == version and "value" in entry:
+        return entry["value"], True
+    value = compute()
+    if reachable:
+        try:
+            cache.set(key, {"version": version, "value": value}, timeout=timeout)
+        except Exception:
+            log.warning("report.cache_store_failed", key=key.split(":", 2)[0])
+    return value, False
 
 
 def cached_report(
     *, user_id: int, report: str, params: dict[str, Any], compute: Callable[[], dict]
 ) -> tuple[dict, bool]:
     """Return (report, hit). A miss computes, stores and returns the fresh report."""
-    version = _current_version(user_id)
-    key = entry_key(user_id, version, report, params)
-    value = None
-    if version >= 0:
-        try:
-            value = cache.get(key)
-        except Exception:
-            value = None
-    if value is not None:
-        metrics.REPORT_CACHE.labels(report=report, result="hit").inc()
-        log.info("report.cache_hit", report=report, user_id=user_id)
-        return value, True
-    value = compute()
-    metrics.REPORT_CACHE.labels(report=report, result="miss").inc()
-    log.info("report.cache_miss", report=report, user_id=user_id)
-    if version >= 0:
-        try:
-            cache.set(key, value, timeout=settings.REPORT_CACHE_TTL)
-        except Exception:
-            log.warning("report.cache_store_failed", report=report)
-    return value, False
+    value, hit = _versioned(
+        user_id, entry_key(user_id, report, params), compute, timeout=settings.REPORT_CACHE_TTL
+    )
+    metrics.REPORT_CACHE.labels(report=report, result="hit" if hit else "miss").inc()
+    if hit:
+        log.debug("report.cache_hit", report=report, user_id=user_id)
+    else:
+        log.info("report.cache_miss", report=report, user_id=user_id)
+    return value, hit
+
+
+def cached_count(*, user_id: int, list_name: str, params: dict[str, Any], compute: Callable[[], int]) -> int:
+    """The length of one of the user's lists (for its pagination), kept like the reports: every write
+    that changes the user's figures makes it stale. A short TTL bounds the damage of a lost invalidation."""
+    key = entry_key(user_id, list_name, params).replace("report:", "count:", 1)
+    return _versioned(user_id, key, compute, timeout=COUNT_TTL)[0]
+
+
+def new_version() -> int:
+    """A random 62-bit integer: unique without reading the old one, and still an integer for tools and
+    earlier releases that increment it."""
+    return uuid.uuid4().int >> 66
 
 
 def invalidate(user_id: int) -> None:
     """Make every cached report of the user stale (after the surrounding transaction commits)."""
 
     def bump() -> None:
-        key = _version_key(user_id)
         try:
-            if cache.add(key, 1, timeout=VERSION_TTL):
-                return
-            cache.incr(key)
-        except ValueError:  # the key expired between add() and incr()
-            cache.set(key, 1, timeout=VERSION_TTL)
+            cache.set(_version_key(user_id), new_version(), timeout=VERSION_TTL)
         except Exception:
             log.warning("report.cache_invalidation_failed", user_id=user_id)
 

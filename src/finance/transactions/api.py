@@ -5,7 +5,17 @@ from rest_framework.views import APIView
 
 from finance.categories.models import EntryType
 from finance.core.exceptions import NotFound
-from finance.core.fields import IsoDate, Money, ObjectId, PeriodQuery, StrictSerializer, Text, query_data
+from finance.core.fields import (
+    DATE,
+    DATETIME,
+    IsoDate,
+    Money,
+    ObjectId,
+    PeriodQuery,
+    StrictSerializer,
+    Text,
+    query_data,
+)
 from finance.core.idempotency import idempotent
 from finance.core.money import format_money
 from finance.core.pagination import PagePagination
@@ -37,6 +47,21 @@ class TransactionOut(serializers.ModelSerializer):
 
     def get_amount(self, tx: Transaction) -> str:
         return format_money(tx.amount, tx.currency)
+
+    def to_representation(self, tx: Transaction) -> dict:
+        """The fields declared above, built directly: DRF's generic walk over them cost more than the rest
+        of a page of transactions. The declarations still describe the schema; a test keeps both equal."""
+        return {
+            "id": tx.pk,
+            "account": tx.account_id,
+            "category": tx.category_id,
+            "type": tx.type,
+            "amount": format_money(tx.amount, tx.currency),
+            "currency": tx.currency,
+            "description": tx.description,
+            "date": DATE.to_representation(tx.date),
+            "created_at": DATETIME.to_representation(tx.created_at),
+        }
 
 
 class TransactionIn(StrictSerializer):
@@ -85,7 +110,7 @@ class TransactionListView(APIView):
     )
     def get(self, request):
         query = query_data(TransactionQuery, request)
-        queryset = selectors.transactions_for(
+        queryset = selectors.transaction_list(
             request.user,
             date_from=query.get("from"),
             date_to=query.get("to"),

@@ -10,13 +10,14 @@ from decimal import Decimal
 from django.db import transaction
 
 from finance.accounts.models import Account
-from finance.accounts.selectors import accounts_for
+from finance.accounts.selectors import account_for_update
 from finance.categories.models import EntryType
 from finance.categories.services import get_category
 from finance.core import metrics
 from finance.core.events import emit
 from finance.core.exceptions import Conflict, NotFound, ValidationFailed
 from finance.core.money import check_places, format_money
+from finance.core.rows import ColumnUpdate
 from finance.reports import cache as report_cache
 from finance.transactions.models import Transaction
 from finance.users.models import User
@@ -26,18 +27,23 @@ def signed(type: str, amount: Decimal) -> Decimal:
     return amount if type == EntryType.INCOME else -amount
 
 
+_set_balance = ColumnUpdate(Account, "balance")
+
+
 def _lock_accounts(user: User, *account_ids: int) -> dict[int, Account]:
-    wanted = sorted(set(account_ids))
-    locked = {a.pk: a for a in accounts_for(user).select_for_update().filter(pk__in=wanted).order_by("pk")}
-    if len(locked) != len(wanted):
-        raise ValidationFailed({"account": ["No such account."]})
+    locked = {}
+    for account_id in sorted(set(account_ids)):  # id order: two writers never wait on each other in a cycle
+        account = account_for_update(user_id=user.pk, account_id=account_id)
+        if account is None:
+            raise ValidationFailed({"account": ["No such account."]})
+        locked[account_id] = account
     return locked
 
 
 def _move_balance(account: Account, delta: Decimal) -> None:
     # The row is locked, so the value read is current; writing a Decimal keeps SQLite exact too.
     account.balance += delta
-    Account.objects.filter(pk=account.pk).update(balance=account.balance)
+    _set_balance.run(account.pk, account.balance)
 
 
 def _check_category(user: User, category_id: int, type: str):

@@ -1,0 +1,1 @@
+"""Load tests (Locust), their shapes and thresholds, the local smoke run and the benchmark."""
