@@ -1,6 +1,6 @@
 """`make bench`: a bounded benchmark of the local stack over a million seeded transactions.
 
-    python -m load.bench [--rounds 2] [--seconds 10] [--connections 8] [--no-nginx]
+    python -m load.bench [--rounds 3] [--seconds 8] [--connections 8] [--no-nginx]
 
 1. A dedicated PostgreSQL database (finance_bench) is created, migrated and seeded once with
    `manage.py seed_demo` (1,000,000 transactions over 100 users); later runs reuse it.
@@ -604,8 +604,8 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "finance_bench"))
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (threads: 4 each)")
     parser.add_argument("--samples", type=int, default=40, help="uncached summary requests to time")
