@@ -126,6 +126,8 @@ _REPLAYED_202 = OpenApiParameter(
 
 
 class ExportListView(APIView):
+    pagination_class = PagePagination  # documents the page envelope and parameters in the schema
+
     @extend_schema(
         responses={200: ExportOut(many=True)}, tags=["exports"], summary="Your exports, newest first"
     )
