@@ -7,6 +7,7 @@ response must pass all of schemathesis' checks: no 5xx, status code, content typ
 documented, and authentication not ignored.
 """
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -20,6 +21,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from config.wsgi import application
 from finance.accounts.models import Account
 from finance.categories.models import Category
+from finance.exports.models import Export
+from finance.exports.services import request_export
 from finance.transactions.models import Transaction
 from tests.factories import AccountFactory, CategoryFactory, UserFactory, make_transaction
 
@@ -53,7 +56,15 @@ class FuzzWorld:
             category = Category.objects.filter(user=self.user, type="expense").first()
             if category is not None:
                 transactions = [make_transaction(account, category).pk]
+        exports = list(Export.objects.filter(user=self.user).values_list("pk", flat=True))
+        if not exports:
+            exports = [
+                request_export(
+                    user=self.user, report="summary", date_from=date(2026, 1, 1), date_to=date(2026, 1, 31)
+                ).pk
+            ]
         return {
+            "exports": exports,
             "accounts": accounts,
             "categories": categories,
             "transactions": transactions,

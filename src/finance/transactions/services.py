@@ -103,9 +103,17 @@ def create_transaction(
     return tx
 
 
+class _Moved(Exception):
+    """The transaction moved to another account between reading its account and locking it."""
+
+
 def _lock_transaction(user: User, transaction_id: int, *other_account_ids: int) -> tuple[Transaction, dict]:
     """Lock the accounts first and the transaction second - the order every writer uses, so deleting an
-    account (which locks it, then its transactions) never deadlocks with an edit of one of them."""
+    account (which locks it, then its transactions) never deadlocks with an edit of one of them.
+
+    Each attempt runs in a savepoint: if the transaction moved meanwhile, rolling the savepoint back drops
+    the locks taken, so the retry never holds the transaction row (or a higher account) while it waits
+    for an account - the out-of-order wait that deadlocked concurrent moves, edits and deletes."""
     for _attempt in range(3):
         account_id = (
             Transaction.objects.filter(user=user, pk=transaction_id)
@@ -114,12 +122,17 @@ def _lock_transaction(user: User, transaction_id: int, *other_account_ids: int) 
         )
         if account_id is None:
             raise NotFound("No such transaction.")
-        accounts = _lock_accounts(user, account_id, *other_account_ids)
-        tx = Transaction.objects.select_for_update().filter(user=user, pk=transaction_id).first()
-        if tx is None:
-            raise NotFound("No such transaction.")
-        if tx.account_id == account_id:
-            return tx, accounts
+        try:
+            with transaction.atomic():
+                accounts = _lock_accounts(user, account_id, *other_account_ids)
+                tx = Transaction.objects.select_for_update().filter(user=user, pk=transaction_id).first()
+                if tx is None:
+                    raise NotFound("No such transaction.")
+                if tx.account_id != account_id:
+                    raise _Moved
+                return tx, accounts
+        except _Moved:
+            continue
     raise Conflict("The transaction is being changed by another request; retry.")
 
 
