@@ -5,6 +5,7 @@ run inline in the process that schedules them, so `make run` needs no worker.
 """
 
 import os
+import smtplib
 from collections.abc import Callable
 
 import structlog
@@ -20,6 +21,16 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 log = structlog.get_logger("finance.tasks")
+
+
+# Email tasks: delivered at least once (acked after the send), retried with backoff while SMTP is down.
+EMAIL_TASK_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (smtplib.SMTPException, OSError),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
 
 
 def enqueue_on_commit(task: Task, *args, on_error: Callable[[], None] | None = None) -> None:

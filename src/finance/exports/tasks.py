@@ -3,8 +3,6 @@
 Delivery is at-least-once (acks_late, reject_on_worker_lost): each task is safe to run twice.
 """
 
-import smtplib
-
 import structlog
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -12,6 +10,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.mail import send_mail
 
+from config.celery import EMAIL_TASK_OPTIONS
 from finance.exports import services, storage
 from finance.exports.models import Export
 
@@ -52,11 +51,7 @@ def build_export(self: Task, export_id: int) -> None:
 
 @shared_task(
     name="exports.send_ready_email",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=True,
-    max_retries=5,
+    **EMAIL_TASK_OPTIONS,
 )
 def send_export_ready_email(export_id: int) -> None:
     """Tell the owner the file is ready, with a fresh download link (it expires; the API gives new ones)."""

@@ -1,11 +1,10 @@
 """Background tasks of users: the welcome email (sent after the registration commits)."""
 
-import smtplib
-
 import structlog
 from celery import shared_task
 from django.core.mail import send_mail
 
+from config.celery import EMAIL_TASK_OPTIONS
 from finance.users.models import User
 
 log = structlog.get_logger("finance.users")
@@ -13,11 +12,7 @@ log = structlog.get_logger("finance.users")
 
 @shared_task(
     name="users.send_welcome_email",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=True,
-    max_retries=5,
+    **EMAIL_TASK_OPTIONS,
 )
 def send_welcome_email(user_id: int) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
