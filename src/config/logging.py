@@ -5,6 +5,7 @@ one JSON object per line on stdout (or a readable console line for local work), 
 in contextvars, and goes through the redaction step that keeps secrets out of logs.
 """
 
+import functools
 import logging.config
 import re
 from typing import Any
@@ -58,16 +59,25 @@ _KEY_VALUE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
+    # Remembered: log lines use a small, fixed set of field names, and every line asks about each of them.
     name = key.lower().replace("-", "_")
     return name in SECRET_KEYS or any(part in name for part in _SECRET_PARTS)
 
 
 def redact_text(text: str) -> str:
-    text = _JWT.sub(REDACTED, text)
-    text = _AUTH_SCHEME.sub(rf"\g<1>\g<2>{REDACTED}", text)
-    text = _URL_CREDENTIALS.sub(rf"\g<scheme>{REDACTED}@", text)
-    return _KEY_VALUE.sub(rf"\g<key>{REDACTED}", text)
+    # Each pattern needs a literal the text must hold ("eyJ", the scheme name, "://", ":" or "="): testing for
+    # it first skips the regular expression for the short plain values most fields carry.
+    if "eyJ" in text:
+        text = _JWT.sub(REDACTED, text)
+    if "Bearer" in text or "Basic" in text:
+        text = _AUTH_SCHEME.sub(rf"\g<1>\g<2>{REDACTED}", text)
+    if "://" in text:
+        text = _URL_CREDENTIALS.sub(rf"\g<scheme>{REDACTED}@", text)
+    if ":" in text or "=" in text:
+        text = _KEY_VALUE.sub(rf"\g<key>{REDACTED}", text)
+    return text
 
 
 def redact(value: Any, key: str | None = None) -> Any:
