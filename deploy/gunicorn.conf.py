@@ -60,6 +60,16 @@ def on_starting(server):
         path.mkdir(parents=True, exist_ok=True)
 
 
+def post_worker_init(worker):
+    """Serve token users from memory while PostgreSQL reports their changes (finance.users.user_cache).
+
+    Here, after the app is loaded in the worker: a thread started in the master would not survive the fork.
+    """
+    from finance.users.user_cache import start_listening
+
+    start_listening()
+
+
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(worker.pid)

@@ -437,6 +437,19 @@ def in_process(
         return client
 
     client, writer_client = client_for(email), client_for(writer)
+    # As in gunicorn's workers: token users served from memory while PostgreSQL reports their changes.
+    from finance.users.user_cache import start_listening, users
+
+    listener = start_listening()
+    if listener is not None:
+        listener.connected.wait(10)
+        live.wait_until(
+            lambda: client.get("/auth/me").status_code == 200
+            and writer_client.get("/auth/me").status_code == 200
+            and len(users) >= 2,
+            timeout=10,
+            what="both bench users to be kept by the user cache",
+        )
 
     def request(endpoint: Endpoint):
         if endpoint.method == "GET":
@@ -575,7 +588,8 @@ def write_summary(
         "",
         "Ratios are medians over rounds of (endpoint req/s) / (floor req/s in the same round). Percentiles are "
         "medians over rounds. SQL queries are counted in-process with CaptureQueriesContext, one request each "
-        "(cached reports after a warming request).",
+        "(cached reports after a warming request), with the users behind the tokens already kept by the user cache "
+        "as in the gunicorn workers.",
         "",
         "## CPU per request across the stack",
         "",

@@ -145,6 +145,10 @@ REPORT_CACHE_TTL = env_int("REPORT_CACHE_TTL", 600, minimum=300, maximum=900)
 
 # --- auth -----------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
+# Seconds a server process may serve a token's user from memory. Changes are heard from PostgreSQL at once
+# (finance.users.user_cache); this bounds an entry's life if a notification were ever missed. 0: read the
+# user from the database on every request.
+USER_CACHE_TTL = env_int("USER_CACHE_TTL", 300, minimum=0, maximum=3600)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,4 +1,5 @@
-"""Access tokens are verified once per process, but the user row is checked on every request."""
+"""Access tokens are verified once per process; the user row is checked on every request (read from the
+database here, where no listener runs; from the user cache in server processes, see test_user_cache.py)."""
 
 from datetime import timedelta
 

@@ -2,6 +2,7 @@ from django.db.models import QuerySet
 
 from finance.core.rows import RowByPk
 from finance.users.models import User
+from finance.users.user_cache import users
 
 
 def users_list() -> QuerySet[User]:
@@ -16,5 +17,6 @@ _user_by_pk = RowByPk(User)
 
 
 def user_for_token(user_id: int) -> User | None:
-    """The user a token names: read on every authenticated request, with SQL compiled once."""
-    return _user_by_pk.get(user_id)
+    """The user a token names, on every authenticated request: from the process's user cache while it
+    listens for changes (finance.users.user_cache), else read with SQL compiled once."""
+    return users.user(user_id, _user_by_pk.get)
