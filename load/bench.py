@@ -335,6 +335,7 @@ class Uncached:
     http_ms: float  # client-measured, through the whole stack
     server_ms: float  # the app's own duration_ms of the same requests (its request log line)
     sql_ms: float  # the same aggregate as raw SQL from a client on this machine
+    ratio: float  # median over the pairs of (app's duration / the SQL's, sent right after it)
 
 
 def uncached_against_sql(
@@ -379,15 +380,22 @@ def uncached_against_sql(
         timeout=30,
         what="the request log lines of the uncached summaries",
     )
-    server = [
-        line["duration_ms"]
+    server = {
+        line["request_id"]: line["duration_ms"]
         for line in gunicorn.process.json_lines()
         if line.get("event") == "request.finished" and str(line.get("request_id", "")).startswith(mine)
+    }
+    # Each request with the query sent right after it: a busy moment of the machine slows both alike.
+    pairs = [
+        server[f"{mine}{i:04d}"] / (sql_times[i - 1] * 1000)
+        for i in range(1, samples + 1)
+        if sql_times[i - 1]
     ]
     return Uncached(
         http_ms=statistics.median(http_times) * 1000,
-        server_ms=statistics.median(server),
+        server_ms=statistics.median(server.values()),
         sql_ms=statistics.median(sql_times) * 1000,
+        ratio=statistics.median(pairs),
     )
 
 
@@ -577,12 +585,13 @@ def write_summary(
             lines.append(
                 f"- {row.endpoint.key}: {row.ratio:.2f} (target >= {row.endpoint.target:.2f}: {verdict(row.ratio >= row.endpoint.target)})"
             )
-    ratio = uncached.server_ms / uncached.sql_ms if uncached.sql_ms else float("inf")
+    ratio = uncached.ratio
     lines += [
         f"- Uncached GET /reports/summary over the whole history of the bench user (medians of "
         f"{args.samples}, alternating with the SQL): the app answers in {uncached.server_ms:.1f} ms "
-        f"(its request log), against {uncached.sql_ms:.1f} ms for the same aggregate as raw SQL: "
-        f"**{ratio:.2f}x** (target <= 1.5: {verdict(ratio <= 1.5)}); end to end over HTTP "
+        f"(its request log), against {uncached.sql_ms:.1f} ms for the same aggregate as raw SQL "
+        f"({uncached.server_ms / uncached.sql_ms:.2f}x); each request over the query sent right after it, "
+        f"median of the pairs: **{ratio:.2f}x** (target <= 1.5: {verdict(ratio <= 1.5)}); end to end over HTTP "
         f"{uncached.http_ms:.1f} ms ({uncached.http_ms / uncached.sql_ms:.2f}x, with the proxy hop and the "
         "client)",
         "",
@@ -625,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (threads: 4 each)")
-    parser.add_argument("--samples", type=int, default=40, help="uncached summary requests to time")
+    parser.add_argument("--samples", type=int, default=60, help="uncached summary requests to time")
     parser.add_argument(
         "--cpu-requests", type=int, default=300, help="requests per endpoint for CPU accounting"
     )
