@@ -1,6 +1,7 @@
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.response import Response
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from finance.core.exceptions import ValidationFailed
@@ -80,6 +81,9 @@ ByCategoryOut = inline_serializer(
 
 
 class _ReportView(APIView):
+    """A report's JSON body is cached as rendered text: a hit sends it as it is, without decoding the
+    report's dicts from the cache and rendering them again."""
+
     report_name = ""
     compute = staticmethod(selectors.summary)
 
@@ -94,14 +98,20 @@ class _ReportView(APIView):
             user_id=request.user.pk,
             report=self.report_name,
             params=params,
-            compute=lambda: self.compute(
-                user_id=request.user.pk,
-                date_from=query["from"],
-                date_to=query["to"],
-                account_id=query.get("account_id"),
-            ),
+            compute=lambda: JSONRenderer()
+            .render(
+                self.compute(
+                    user_id=request.user.pk,
+                    date_from=query["from"],
+                    date_to=query["to"],
+                    account_id=query.get("account_id"),
+                )
+            )
+            .decode(),
         )
-        return Response(body, headers={"X-Cache": "HIT" if hit else "MISS"})
+        return HttpResponse(
+            body, content_type=JSONRenderer.media_type, headers={"X-Cache": "HIT" if hit else "MISS"}
+        )
 
 
 class SummaryView(_ReportView):

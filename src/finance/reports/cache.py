@@ -22,6 +22,9 @@ log = structlog.get_logger("finance.reports")
 VERSION_TTL = 60 * 60 * 24 * 30
 INITIAL_VERSION = 0
 COUNT_TTL = 120
+# Part of every entry's key: a release that changes what entries hold (2: the rendered JSON text of a report,
+# not its dict) never reads the entries of the release before it.
+ENTRY_FORMAT = 2
 
 
 def _version_key(user_id: int) -> str:
@@ -32,7 +35,7 @@ def entry_key(user_id: int, report: str, params: dict[str, Any]) -> str:
     encoded = ":".join(
         f"{name}={params[name] if params[name] is not None else ''}" for name in sorted(params)
     )
-    return f"report:{user_id}:{report}:{encoded}"
+    return f"report:v{ENTRY_FORMAT}:{user_id}:{report}:{encoded}"
 
 
 def _versioned(user_id: int, key: str, compute: Callable[[], Any], timeout: int) -> tuple[Any, bool]:
