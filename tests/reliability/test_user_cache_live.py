@@ -8,7 +8,7 @@ a worker still holding the old row would let one through.
 import pytest
 
 from finance.users.user_cache import LISTENER_NAME
-from tests.live import ApiUser, postgres_url, running_app, wait_until
+from tests.live import ApiUser, http, postgres_url, running_app, wait_until
 
 pytestmark = [pytest.mark.process, pytest.mark.postgres]
 
@@ -29,6 +29,16 @@ def app():
         yield server
 
 
+def listening_workers(app) -> float:
+    """What /metrics says (finance_user_cache_listening, summed over the live workers)."""
+    status, _, text = http("GET", f"{app.url}/metrics")
+    assert status == 200
+    [value] = [
+        line.split()[1] for line in text.splitlines() if line.startswith("finance_user_cache_listening ")
+    ]
+    return float(value)
+
+
 def sql(app, query: str, *params) -> None:
     import psycopg
 
@@ -47,6 +57,7 @@ def warmed(app, email: str) -> ApiUser:
 
 
 def test_a_user_deactivated_with_plain_sql_is_refused_by_every_worker(app):
+    assert listening_workers(app) == 2
     user = warmed(app, "cache-sql@example.com")
     sql(app, "UPDATE users_user SET is_active = false WHERE email = %s", user.email)
     # The notification travels asynchronously; once one request is refused, none may pass again.
@@ -90,6 +101,7 @@ def test_workers_that_lose_their_listener_read_the_database_and_listen_again(app
         timeout=30,
         what="both workers to listen again",
     )
+    assert listening_workers(app) == 2
     sql(app, "UPDATE users_user SET is_active = true WHERE email = %s", user.email)
     wait_until(lambda: user.call("GET", "/auth/me")[0] == 200, timeout=5, what="reactivation")
     assert statuses(user) == {200}

@@ -31,6 +31,13 @@ EXPORT_DURATION = Histogram(
 HTTP_REQUESTS_IN_FLIGHT = Gauge(
     "finance_http_requests_in_flight", "Requests being served right now", multiprocess_mode="livesum"
 )
+# Workers whose user cache listens for user changes (finance.users.user_cache). Fewer than the workers
+# running means some read the user row on every request again: correct, but more database load.
+USER_CACHE_LISTENING = Gauge(
+    "finance_user_cache_listening",
+    "Workers listening for user changes (their token users are served from memory)",
+    multiprocess_mode="livesum",
+)
 # Checked when /metrics is scraped (not once at start like PROMETHEUS_EXPORT_MIGRATIONS, which would go stale
 # and stop the app from booting while the database is down); the most recent check of any worker wins.
 MIGRATIONS_UNAPPLIED = Gauge(

@@ -31,6 +31,7 @@ import structlog
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from finance.core import metrics
 from finance.users.models import User
 
 log = structlog.get_logger("finance.users")
@@ -153,6 +154,7 @@ class Listener:
             finally:
                 self.connected.clear()
                 self.cache.set_listening(False)
+                metrics.USER_CACHE_LISTENING.set(0)
             self.stopped.wait(RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)])
 
     def _listen(self) -> None:
@@ -165,6 +167,7 @@ class Listener:
             self.backend_pid = conn.info.backend_pid
             self.cache.set_listening(True)
             self.connected.set()
+            metrics.USER_CACHE_LISTENING.set(1)
             log.info("user_cache.listening")
             checked = time.monotonic()
             while not self.stopped.is_set():
