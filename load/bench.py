@@ -8,9 +8,10 @@
    on loopback, with Redis as the cache: the production shape, with the abuse limits relaxed
    (load/target.py). --no-nginx measures gunicorn directly (also the fallback when nginx is missing).
 3. For the floor (GET /health/live: the same gunicorn and middleware, no view work) and each endpoint,
-   Locust sends back-to-back requests over the same number of connections (load/bench_locustfile.py),
-   rounds interleaved so that a busy moment of the machine hits every endpoint alike. An endpoint's
-   ratio is its throughput over the floor's in the same round.
+   Locust sends back-to-back requests over the same number of connections (load/bench_locustfile.py).
+   Every endpoint window sits between two floor windows; an endpoint's ratio is its throughput over the
+   mean of those two floors (the machine's pace drifts from one window to the next), and its figure is
+   the median over the rounds.
 4. In-process: the SQL queries each endpoint makes (CaptureQueriesContext), EXPLAIN (ANALYZE, BUFFERS) of
    the list and report queries for the user with about 10k transactions, and the uncached summary against
    the same aggregate as raw SQL.
@@ -336,6 +337,8 @@ class Uncached:
     server_ms: float  # the app's own duration_ms of the same requests (its request log line)
     sql_ms: float  # the same aggregate as raw SQL from a client on this machine
     ratio: float  # median over the pairs of (app's duration / the SQL's, sent right after it)
+    compute_ms: float  # of that duration, computing the report (report_ms: its query and rendering)
+    compute_ratio: float  # median over the pairs of (report_ms / the SQL's)
 
 
 def uncached_against_sql(
@@ -380,22 +383,27 @@ def uncached_against_sql(
         timeout=30,
         what="the request log lines of the uncached summaries",
     )
-    server = {
-        line["request_id"]: line["duration_ms"]
+    finished = {
+        line["request_id"]: line
         for line in gunicorn.process.json_lines()
         if line.get("event") == "request.finished" and str(line.get("request_id", "")).startswith(mine)
     }
-    # Each request with the query sent right after it: a busy moment of the machine slows both alike.
-    pairs = [
-        server[f"{mine}{i:04d}"] / (sql_times[i - 1] * 1000)
-        for i in range(1, samples + 1)
-        if sql_times[i - 1]
-    ]
+
+    def paired(field: str) -> float:
+        # Each request with the query sent right after it: a busy moment of the machine slows both alike.
+        return statistics.median(
+            finished[f"{mine}{i:04d}"][field] / (sql_times[i - 1] * 1000)
+            for i in range(1, samples + 1)
+            if sql_times[i - 1]
+        )
+
     return Uncached(
         http_ms=statistics.median(http_times) * 1000,
-        server_ms=statistics.median(server.values()),
+        server_ms=statistics.median(line["duration_ms"] for line in finished.values()),
         sql_ms=statistics.median(sql_times) * 1000,
-        ratio=statistics.median(pairs),
+        ratio=paired("duration_ms"),
+        compute_ms=statistics.median(line["report_ms"] for line in finished.values()),
+        compute_ratio=paired("report_ms"),
     )
 
 
@@ -562,7 +570,7 @@ def write_summary(
         f"- Data: `{args.database}`: {context['total']:,} transactions of {context['users']} users; the bench user "
         f"{context['email']} has {context['user_transactions']:,}",
         f"- Client: Locust (FastHttpUser), {args.connections} connections sending back to back, {args.rounds} rounds "
-        f"of {args.seconds:g} s per endpoint, interleaved with the floor",
+        f"of {args.seconds:g} s per endpoint, each endpoint window between two floor windows",
         "",
         "| endpoint | req/s | ratio to floor | target | p50 ms | p95 ms | p99 ms | errors | SQL queries |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -593,9 +601,12 @@ def write_summary(
         f"({uncached.server_ms / uncached.sql_ms:.2f}x); each request over the query sent right after it, "
         f"median of the pairs: **{ratio:.2f}x** (target <= 1.5: {verdict(ratio <= 1.5)}); end to end over HTTP "
         f"{uncached.http_ms:.1f} ms ({uncached.http_ms / uncached.sql_ms:.2f}x, with the proxy hop and the "
-        "client)",
+        f"client). Of the app's time, computing the report (query and rendering, `report_ms`) took "
+        f"{uncached.compute_ms:.1f} ms: {uncached.compute_ratio:.2f}x the raw SQL (median of the pairs); the rest "
+        "is the request's own work (authentication, validation, the cache lookup and store, logging, metrics)",
         "",
-        "Ratios are medians over rounds of (endpoint req/s) / (floor req/s in the same round). Percentiles are "
+        "Ratios are medians over rounds of (endpoint req/s) / (mean req/s of the floor windows just before and "
+        "just after it). Percentiles are "
         "medians over rounds. SQL queries are counted in-process with CaptureQueriesContext, one request each "
         "(cached reports after a warming request), with the users behind the tokens already kept by the user cache "
         "as in the gunicorn workers.",
@@ -744,16 +755,21 @@ def main(argv: list[str] | None = None) -> int:
         floor = Row(floor_endpoint)
         rows = [Row(endpoint) for endpoint in endpoints]
         for round_number in range(1, args.rounds + 1):
-            floor_now = measure(
-                base,
-                floor_endpoint,
-                token,
-                seconds=args.seconds,
-                connections=args.connections,
-                tag=f"r{round_number}-floor",
-            )
-            floor.rounds.append(floor_now)
-            print(f"round {round_number}: floor {floor_now.rps:.0f} req/s", flush=True)
+
+            def floor_window(tag: str, round_number=round_number) -> Measured:
+                measured = measure(
+                    base,
+                    floor_endpoint,
+                    token,
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    tag=f"r{round_number}-floor-{tag}",
+                )
+                floor.rounds.append(measured)
+                return measured
+
+            before = floor_window("0")
+            print(f"round {round_number}: floor {before.rps:.0f} req/s", flush=True)
             for index, row in enumerate(rows):
                 measured = measure(
                     base,
@@ -763,12 +779,17 @@ def main(argv: list[str] | None = None) -> int:
                     connections=args.connections,
                     tag=f"r{round_number}-{index}",
                 )
+                after = floor_window(str(index + 1))
+                # The floor just before and just after: the machine's pace drifts between windows.
+                floor_rps = (before.rps + after.rps) / 2
                 row.rounds.append(measured)
-                row.ratios.append(measured.rps / floor_now.rps if floor_now.rps else 0.0)
+                row.ratios.append(measured.rps / floor_rps if floor_rps else 0.0)
                 print(
-                    f"round {round_number}: {row.endpoint.key} {measured.rps:.0f} req/s ({row.ratios[-1]:.2f})",
+                    f"round {round_number}: {row.endpoint.key} {measured.rps:.0f} req/s ({row.ratios[-1]:.2f}); "
+                    f"floor {after.rps:.0f} req/s",
                     flush=True,
                 )
+                before = after
         uncached = uncached_against_sql(base, gunicorn, url, token, user_id, first, last, args.samples)
         cpu = cpu_per_request(
             base, gunicorn, proxy, url, [floor_endpoint, *endpoints], token, args.cpu_requests
