@@ -456,12 +456,11 @@ def in_process(
     # As in gunicorn's workers: token users served from memory while PostgreSQL reports their changes.
     from finance.users.user_cache import start_listening, users
 
-    listener = start_listening()
-    if listener is not None:
-        listener.connected.wait(10)
+    if start_listening() is not None:
         live.wait_until(
             lambda: client.get("/auth/me").status_code == 200
             and writer_client.get("/auth/me").status_code == 200
+            and users.listening
             and len(users) >= 2,
             timeout=10,
             what="both bench users to be kept by the user cache",

@@ -52,7 +52,7 @@ def statuses(user: ApiUser, count: int = REQUESTS_AFTER) -> set[int]:
 
 def warmed(app, email: str) -> ApiUser:
     user = ApiUser(app.url, email)
-    assert statuses(user) == {200}  # both workers have now served (and kept) this user
+    assert statuses(user) == {200}  # kept by every worker that served one of these
     return user
 
 

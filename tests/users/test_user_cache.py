@@ -133,7 +133,7 @@ def listening(transactional_db):
         pytest.skip("LISTEN/NOTIFY needs PostgreSQL")
     cache = UserCache(ttl=300)
     listener = Listener(cache, connection_params()).start()
-    wait_until(listener.connected.is_set, timeout=10, what="the listener to connect")
+    wait_until(lambda: cache.listening, timeout=10, what="the listener to connect")
     yield cache, listener
     listener.stop()
 
@@ -198,3 +198,13 @@ def test_a_lost_listener_connection_stops_the_cache_until_it_is_back(listening):
     # Back by itself; changes made while it was away cannot be served stale: it starts empty.
     wait_until(lambda: cache.listening, timeout=30, what="the listener to reconnect")
     cached_after_a_read(cache, user)
+
+
+def test_a_ttl_of_zero_starts_no_listener_so_every_request_reads(user, monkeypatch):
+    monkeypatch.setattr(user_cache, "_listener", None)
+    monkeypatch.setattr(user_cache.users, "ttl", 0)
+    assert user_cache.start_listening() is None
+    assert not user_cache.users.listening
+    reads = CountingReads(user)
+    user_cache.users.user(user.pk, reads), user_cache.users.user(user.pk, reads)
+    assert reads.count == 2

@@ -98,20 +98,20 @@ class _ReportView(APIView):
             user_id=request.user.pk,
             report=self.report_name,
             params=params,
-            compute=lambda: JSONRenderer()
-            .render(
-                self.compute(
-                    user_id=request.user.pk,
-                    date_from=query["from"],
-                    date_to=query["to"],
-                    account_id=query.get("account_id"),
-                )
-            )
-            .decode(),
+            compute=lambda: self._rendered(request.user.pk, query),
         )
         return HttpResponse(
             body, content_type=JSONRenderer.media_type, headers={"X-Cache": "HIT" if hit else "MISS"}
         )
+
+    def _rendered(self, user_id: int, query: dict) -> str:
+        report = self.compute(
+            user_id=user_id,
+            date_from=query["from"],
+            date_to=query["to"],
+            account_id=query.get("account_id"),
+        )
+        return JSONRenderer().render(report).decode()
 
 
 class SummaryView(_ReportView):

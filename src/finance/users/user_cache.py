@@ -69,7 +69,7 @@ class UserCache:
 
     def user(self, user_id: int, read: Callable[[int], User | None]) -> User | None:
         """The user with this id: from the cache while it is trustworthy, else `read(user_id)`."""
-        if not self.listening or self.ttl <= 0:
+        if not self.listening:
             return read(user_id)
         user_id = int(user_id)  # tokens carry the id as text; notifications name it as a number
         entry = self._entries.get(user_id)
@@ -124,13 +124,13 @@ def connection_params() -> dict:
 
 
 class Listener:
-    """A daemon thread that LISTENs for user changes and keeps `cache.listening` true while it does."""
+    """A daemon thread that LISTENs for user changes and keeps `cache.listening` true while it does (and the
+    finance_user_cache_listening gauge with it)."""
 
     def __init__(self, cache: UserCache, params: dict):
         self.cache = cache
         self.params = params
         self.stopped = threading.Event()
-        self.connected = threading.Event()
         self.backend_pid: int | None = None  # the listening connection's server process
         self.thread = threading.Thread(target=self._run, name="user-cache-listener", daemon=True)
 
@@ -152,10 +152,12 @@ class Listener:
                 log.warning("user_cache.listener_lost", error=type(exc).__name__)
                 failures += 1
             finally:
-                self.connected.clear()
-                self.cache.set_listening(False)
-                metrics.USER_CACHE_LISTENING.set(0)
+                self._set_listening(False)
             self.stopped.wait(RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)])
+
+    def _set_listening(self, listening: bool) -> None:
+        self.cache.set_listening(listening)
+        metrics.USER_CACHE_LISTENING.set(int(listening))
 
     def _listen(self) -> None:
         # Notifications are read by running a statement when the socket has something to read (or as the
@@ -165,9 +167,7 @@ class Listener:
             conn.add_notify_handler(lambda notification: self.cache.forget(notification.payload))
             conn.execute(f"LISTEN {CHANNEL}")
             self.backend_pid = conn.info.backend_pid
-            self.cache.set_listening(True)
-            self.connected.set()
-            metrics.USER_CACHE_LISTENING.set(1)
+            self._set_listening(True)
             log.info("user_cache.listening")
             checked = time.monotonic()
             while not self.stopped.is_set():
