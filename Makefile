@@ -52,13 +52,13 @@ clean: ## remove the virtualenv, local database and caches
 SMOKE_URL ?=
 
 smoke: venv ## the app behind nginx on loopback, walked through by deploy/smoke_check.py (SMOKE_URL=http://localhost:8080 checks a running stack instead)
-	@if [ -n "$(SMOKE_URL)" ]; then $(PY) deploy/smoke_check.py "$(SMOKE_URL)"; else $(PY) -m tests.deploy.stack smoke; fi
+	@if [ -n "$(SMOKE_URL)" ]; then $(PY) deploy/smoke_check.py "$(SMOKE_URL)"; else $(PY) -m deploy.local.stack smoke; fi
 
 hadolint: venv ## lint the Dockerfile
 	$(BIN)/hadolint Dockerfile
 
 nginx-check: venv ## nginx -t on nginx/ rendered as the nginx container renders it (backend on loopback)
-	$(PY) -m tests.deploy.stack nginx-check
+	$(PY) -m deploy.local.stack nginx-check
 
 compose-check: venv ## validate docker-compose.yml against the compose specification
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml

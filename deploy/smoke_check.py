@@ -8,7 +8,7 @@ reports; an unauthenticated call (401), an unknown path (404) and /metrics (404 
 must carry nginx's hardening headers exactly once and echo the request id the check sent. Exits 1 at the
 first thing that is wrong. Standard library only, so it runs anywhere Python 3.11+ does.
 
-`make smoke` runs the same journey against the app and nginx started on loopback (tests/deploy/stack.py).
+`make smoke` runs the same journey against the app and nginx started on loopback (deploy/local/stack.py).
 """
 
 import argparse

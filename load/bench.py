@@ -37,8 +37,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
-from tests import live
 
+from deploy.local import live
 from load.target import DEMO_PASSWORD, RELAXED_LIMITS, RELAXED_NGINX
 
 ROOT = live.ROOT
@@ -443,7 +443,7 @@ def in_process(
     from rest_framework.test import APIClient
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from finance.reports import cache as report_cache
+    from finance.core import figure_cache
     from finance.users.models import User
 
     def client_for(address: str) -> APIClient:
@@ -499,7 +499,7 @@ def in_process(
     ]
     bench_user_id = User.objects.get(email=email).pk
     for title, path in uncached:
-        report_cache.invalidate(bench_user_id)  # outside a transaction: at once, so counts are computed too
+        figure_cache.invalidate(bench_user_id)  # outside a transaction: at once, so counts are computed too
         with CaptureQueriesContext(connection) as captured:
             response = client.get(path)
         if response.status_code != 200:

@@ -2,7 +2,7 @@
 
     python -m load.smoke            (make load-smoke)
 
-The stack is the production shape minus nginx (tests/live.py `running_app`), with the abuse limits
+The stack is the production shape minus nginx (deploy/local/live.py `running_app`), with the abuse limits
 relaxed (load/target.py) and access tokens living 30 seconds, so that every simulated user also refreshes
 its token during the run. Exits non-zero when Locust reports a failure or a breached threshold.
 """
@@ -14,8 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.live import ROOT, running_app
-
+from deploy.local.live import ROOT, running_app
 from load.target import RELAXED_LIMITS
 
 LOCUSTFILE = ROOT / "load" / "locustfile.py"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.live import http, running_app
+from deploy.local.live import http, running_app
 
 pytestmark = pytest.mark.process
 

@@ -1,18 +1,18 @@
 """The Celery app: options from Django settings (CELERY_*), tasks from every app's tasks.py.
 
+`config/__init__.py` imports it, so every `@shared_task` binds to it in web processes too. Services schedule
+tasks through `finance.core.tasks.enqueue_on_commit`.
+
 Worker: `celery -A config.celery worker`. Without a broker (neither CELERY_BROKER_URL nor REDIS_URL) tasks
 run inline in the process that schedules them, so `make run` needs no worker.
 """
 
 import os
-import smtplib
-from collections.abc import Callable
 
 import structlog
 from celery import Celery, Task, signals
-from django.db import transaction
 
-from finance.core.request_context import current_request_id, reset_request_id, set_request_id
+from finance.core.observability.request_context import current_request_id, reset_request_id, set_request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -21,34 +21,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 log = structlog.get_logger("finance.tasks")
-
-
-# Email tasks: delivered at least once (acked after the send), retried with backoff while SMTP is down.
-EMAIL_TASK_OPTIONS = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (smtplib.SMTPException, OSError),
-    "retry_backoff": True,
-    "max_retries": 5,
-}
-
-
-def enqueue_on_commit(task: Task, *args, on_error: Callable[[], None] | None = None) -> None:
-    """Send `task` once the current transaction commits, so a rolled-back write schedules nothing.
-
-    A broker outage is logged, never raised: the write has been committed and the request must not turn
-    into a 500 after the fact. `on_error` lets the caller record that the work will not happen.
-    """
-
-    def send() -> None:
-        try:
-            task.delay(*args)
-        except Exception as exc:
-            log.error("task.enqueue_failed", task=task.name, error=type(exc).__name__)
-            if on_error is not None:
-                on_error()
-
-    transaction.on_commit(send)
 
 
 # The request id travels with the message, so a task's log lines join the request that caused them.

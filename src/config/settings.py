@@ -52,15 +52,16 @@ INSTALLED_APPS = [
     "finance.transactions",
     "finance.reports",
     "finance.exports",
+    "finance.demo",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "finance.core.middleware.RequestIdMiddleware",
-    "finance.core.middleware.MetricsEndpointMiddleware",
-    "finance.core.middleware.RequestLimitsMiddleware",
+    "finance.core.http.middleware.RequestIdMiddleware",
+    "finance.core.http.middleware.MetricsEndpointMiddleware",
+    "finance.core.http.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "finance.core.middleware.SecurityHeadersMiddleware",
+    "finance.core.http.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,11 +99,14 @@ if DATABASE_URL:
         conn_health_checks=True,
     )
     if _db["ENGINE"] == "django.db.backends.postgresql":
-        # django-prometheus metrics plus a health check without a round trip (finance.core.postgresql).
-        _db["ENGINE"] = "finance.core.postgresql"
+        # django-prometheus metrics plus a health check without a round trip (finance.core.db.postgresql).
+        _db["ENGINE"] = "finance.core.db.postgresql"
         _db.setdefault("OPTIONS", {})
         _db["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5, minimum=1))
         _db["OPTIONS"].setdefault("application_name", "finance-api")
+    # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction: set this to false there
+    # (the exports then read their rows in one fetch instead of in chunks).
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = not env_bool("DB_SERVER_SIDE_CURSORS", True)
     _db.setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME") or None
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -179,10 +183,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["finance.users.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["finance.core.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "finance.core.pagination.PagePagination",
+    "DEFAULT_PARSER_CLASSES": ["finance.core.http.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "finance.core.http.pagination.PagePagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "finance.core.errors.problem_exception_handler",
+    "EXCEPTION_HANDLER": "finance.core.http.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login": env_str("THROTTLE_LOGIN_RATE", "10/min"),
         "register": env_str("THROTTLE_REGISTER_RATE", "5/min"),
@@ -209,7 +213,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "finance.core.schema.add_problem_responses",
+        "finance.core.http.schema.add_problem_responses",
     ],
 }
 
@@ -263,8 +267,8 @@ LOGGING_CONFIG = None
 build_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
 
 PROMETHEUS_METRIC_NAMESPACE = ""
-# Off: it queries the database at import (no boot while it is down) and goes stale; finance.core.metrics
-# exports finance_migrations_unapplied, checked when /metrics is scraped, instead.
+# Off: it queries the database at import (no boot while it is down) and goes stale;
+# finance.core.observability.metrics exports finance_migrations_unapplied, checked at each scrape, instead.
 PROMETHEUS_EXPORT_MIGRATIONS = False
 
 SENTRY_DSN = env_str("SENTRY_DSN")

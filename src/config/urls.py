@@ -4,8 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from finance.accounts import api as accounts
 from finance.categories import api as categories
-from finance.core import health, metrics
-from finance.core.converters import ObjectIdConverter
+from finance.core.http.converters import ObjectIdConverter
+from finance.core.observability import health, metrics
 from finance.exports import api as exports_api
 from finance.reports import api as reports
 from finance.transactions import api as transactions
@@ -43,7 +43,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "finance.core.errors.bad_request_view"
-handler403 = "finance.core.errors.permission_denied_view"
-handler404 = "finance.core.errors.not_found_view"
-handler500 = "finance.core.errors.server_error_view"
+handler400 = "finance.core.http.problems.bad_request_view"
+handler403 = "finance.core.http.problems.permission_denied_view"
+handler404 = "finance.core.http.problems.not_found_view"
+handler500 = "finance.core.http.problems.server_error_view"

@@ -60,7 +60,7 @@ def test_unexpected_errors_are_500_problem_without_a_traceback(client, monkeypat
     def explode(user):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(selectors, "account_list", explode)  # what GET /accounts reads through
+    monkeypatch.setattr(selectors, "accounts_for", explode)  # what GET /accounts reads through
     client.raise_request_exception = False
     response = client.get("/accounts")
     assert response.status_code == 500
@@ -86,7 +86,7 @@ def test_health_live_and_ready(api):
 
 
 def test_ready_is_503_when_the_database_is_down(api, monkeypatch):
-    from finance.core import health
+    from finance.core.observability import health
 
     monkeypatch.setattr(health, "_check_database", lambda: "down")
     response = api.get("/health/ready")

@@ -4,7 +4,7 @@ import psycopg
 import pytest
 from django.db import connection, connections
 
-from tests.live import postgres_url
+from deploy.local.live import postgres_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

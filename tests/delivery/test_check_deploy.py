@@ -4,7 +4,7 @@ import os
 import secrets
 import subprocess
 
-from tests.live import PYTHON, ROOT
+from deploy.local.live import PYTHON, ROOT
 
 APP_VARIABLES = {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_NAME", "DEBUG", "SECURE_SSL_REDIRECT"}
 

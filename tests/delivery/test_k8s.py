@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from k8s import check
 
-from tests.live import ROOT
+from deploy.local.live import ROOT
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("kustomize") or shutil.which("kubectl")),

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from k8s import check
 
-from tests.live import app_env, http, running_app
+from deploy.local.live import app_env, http, running_app
 
 pytestmark = [
     pytest.mark.process,

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from k8s import check
 
-from tests.live import ROOT
+from deploy.local.live import ROOT
 
 RENDER = shutil.which("kustomize") or shutil.which("kubectl")
 pytestmark = pytest.mark.skipif(RENDER is None, reason="needs kustomize or kubectl to render the overlays")

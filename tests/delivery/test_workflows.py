@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.live import ROOT
+from deploy.local.live import ROOT
 
 CHECK_JSONSCHEMA = ROOT / ".venv" / "bin" / "check-jsonschema"
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))

@@ -15,8 +15,7 @@ import pytest
 import yaml
 
 from deploy import healthcheck
-from finance.core.errors import TITLES
-from tests.live import (
+from deploy.local.live import (
     COMPOSE_FILE,
     NGINX_DIR,
     ROOT,
@@ -26,6 +25,7 @@ from tests.live import (
     nginx_binary,
     nginx_config_test,
 )
+from finance.core.http.problems import TITLES
 
 DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"

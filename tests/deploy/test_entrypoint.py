@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import PYTHON, ROOT, Process, app_env, free_port, http, wait_until
+from deploy.local.live import PYTHON, ROOT, Process, app_env, free_port, http, wait_until
 
 pytestmark = pytest.mark.process
 

@@ -1,6 +1,6 @@
 """The compose stack's edge, run for real on loopback: the project's nginx in front of gunicorn.
 
-One nginx + gunicorn stack serves the module (tests/deploy/stack.py, the same one `make smoke` starts);
+One nginx + gunicorn stack serves the module (deploy/local/stack.py, the same one `make smoke` starts);
 tests that must stop or replace the upstream start their own short-lived nginx. nginx trusts loopback peers'
 X-Forwarded-For (NGINX_REAL_IP_FROM defaults to 127.0.0.1/32), so each test speaks for its own client
 address and nginx's per-address limits of one test never touch another.
@@ -20,11 +20,11 @@ import time
 import urllib.request
 
 import pytest
-from deploy.smoke_check import Journey, header_problems, problem_shape, send
 
-from finance.core.middleware import API_CSP, DOCS_CSP
-from tests.deploy.stack import edge_stack
-from tests.live import NGINX_DIR, Gunicorn, Nginx, free_port, http, nginx_binary, wait_until
+from deploy.local.live import NGINX_DIR, Gunicorn, Nginx, free_port, http, nginx_binary, wait_until
+from deploy.local.stack import edge_stack
+from deploy.smoke_check import Journey, header_problems, problem_shape, send
+from finance.core.http.middleware import API_CSP, DOCS_CSP
 
 pytestmark = [
     pytest.mark.process,

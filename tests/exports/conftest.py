@@ -7,8 +7,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from config.celery import app as celery_app
+from deploy.local.live import free_port
 from tests.exports.support import S3, local_storages, make_ledger, s3_client, use_s3
-from tests.live import free_port
 
 
 @pytest.fixture(autouse=True)

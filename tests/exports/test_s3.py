@@ -14,10 +14,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from deploy.local.live import free_port
 from finance.exports import csv_writer, storage
 from finance.exports.models import Export
 from tests.exports.support import request_export, s3_client, transactions_csv, use_s3
-from tests.live import free_port
 
 
 def download(url: str):

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import pytest
 import redis
 
-from tests.exports.support import KEYS, REGION, s3_client
-from tests.live import (
+from deploy.local.live import (
     PYTHON,
     Gunicorn,
     Process,
@@ -19,6 +18,7 @@ from tests.live import (
     redis_url,
     wait_until,
 )
+from tests.exports.support import KEYS, REGION, s3_client
 
 pytestmark = pytest.mark.process
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.live import ApiUser, leaked, postgres_url, running_app, wait_until
+from deploy.local.live import ApiUser, leaked, postgres_url, running_app, wait_until
 
 pytestmark = [pytest.mark.process, pytest.mark.postgres]
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.live import ApiUser, RedisServer, http, leaked, running_app, wait_until
+from deploy.local.live import ApiUser, RedisServer, http, leaked, running_app, wait_until
 
 pytestmark = pytest.mark.process
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.live import ApiUser, leaked, running_app, wait_until
+from deploy.local.live import ApiUser, leaked, running_app, wait_until
 
 pytestmark = pytest.mark.process
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from tests.live import ROOT
+from deploy.local.live import ROOT
 
 MONITORING = ROOT / "monitoring"
 PROMETHEUS_DIR = MONITORING / "prometheus"

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from tests.live import ROOT
+from deploy.local.live import ROOT
 from tests.monitoring.files import (
     API_JOB,
     DATASOURCE_UID,

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.live import Prometheus, http, running_app, wait_until
+from deploy.local.live import Prometheus, http, running_app, wait_until
 from tests.monitoring.files import API_JOB, RULES_FILE, Panel, dashboards, query_panels, rules
 
 pytestmark = [

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.live import ROOT
+from deploy.local.live import ROOT
 from tests.monitoring.files import PROMETHEUS_DIR, RULES_FILE, alerts
 
 pytestmark = pytest.mark.skipif(

@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.test import Client
 
-from tests.live import ROOT
+from deploy.local.live import ROOT
 from tests.observability import urls as test_urls
 
 # Importing the settings is what configures logging in every process (manage.py, gunicorn workers, Celery).

@@ -8,7 +8,7 @@ from django.test import Client
 from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
-from finance.core import metrics
+from finance.core.observability import metrics
 from tests.observability.test_events_and_redaction import EMAIL, drive_every_flow
 
 # The labels our own metrics may carry. Their values are names from a short list (a type, a result, a report),

@@ -10,7 +10,7 @@ from django.conf import settings
 from sentry_sdk.transport import Transport
 
 from config.sentry import sentry_options
-from tests.live import ROOT
+from deploy.local.live import ROOT
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoiNyJ9.c2VudHJ5LXNpZ25hdHVyZQ"
 SECRETS = (

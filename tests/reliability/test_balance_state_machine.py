@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 
 from finance.accounts.models import Account
 from finance.accounts.services import create_account, delete_account
-from finance.core.exceptions import ApplicationError
+from finance.core.errors import ApplicationError
 from finance.transactions.models import Transaction
 from finance.transactions.services import create_transaction, delete_transaction, update_transaction
 from tests.factories import CategoryFactory, UserFactory

@@ -17,7 +17,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from finance.accounts.models import Account
-from finance.core.idempotency import IN_FLIGHT_LEASE
+from finance.core.http.idempotency import IN_FLIGHT_LEASE
 from finance.core.models import IdempotencyRecord
 from finance.transactions.models import Transaction
 
@@ -77,7 +77,7 @@ def test_it_refuses_the_same_key_with_another_body(client, account, expense):
 
 
 def _in_flight_record(user, body, key, claimed_at):
-    from finance.core.idempotency import fingerprint
+    from finance.core.http.idempotency import fingerprint
 
     return IdempotencyRecord.objects.create(
         user=user,
@@ -176,7 +176,7 @@ def test_it_releases_the_claim_and_rolls_back_when_the_view_crashes(client, acco
     def explode(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "report_cache", type("Broken", (), {"invalidate": staticmethod(explode)}))
+    monkeypatch.setattr(services, "figure_cache", type("Broken", (), {"invalidate": staticmethod(explode)}))
     client.raise_request_exception = False
     response = post(client, "/transactions", expense, "crash")
     assert response.status_code == 500

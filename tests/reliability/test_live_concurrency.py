@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import jwt
 import pytest
 
-from tests.live import ApiUser, leaked, postgres_url, running_app
+from deploy.local.live import ApiUser, leaked, postgres_url, running_app
 
 pytestmark = [pytest.mark.process, pytest.mark.postgres]
 

@@ -7,8 +7,8 @@ a worker still holding the old row would let one through.
 
 import pytest
 
+from deploy.local.live import ApiUser, http, postgres_url, running_app, wait_until
 from finance.users.user_cache import LISTENER_NAME
-from tests.live import ApiUser, http, postgres_url, running_app, wait_until
 
 pytestmark = [pytest.mark.process, pytest.mark.postgres]
 

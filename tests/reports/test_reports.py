@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from finance.reports import cache as report_cache
+from finance.core import figure_cache
 from finance.reports import selectors
 from tests.factories import AccountFactory, CategoryFactory, make_transaction
 
@@ -151,22 +151,22 @@ def test_every_kind_of_write_invalidates_the_users_reports(client, january, expe
 def test_invalidation_is_per_user(client, other_client, january):
     other_client.get("/reports/summary", PERIOD)
     client.post("/categories", {"name": "New", "type": "income"}, format="json")
-    report_cache.invalidate(january.user_id)
+    figure_cache.invalidate(january.user_id)
     assert other_client.get("/reports/summary", PERIOD)["X-Cache"] == "HIT"
 
 
 def test_cache_keys_depend_on_every_parameter():
-    base = report_cache.entry_key(1, "summary", {"from": "2026-01-01", "to": "2026-01-31", "account": None})
-    assert base != report_cache.entry_key(
+    base = figure_cache.entry_key(1, "summary", {"from": "2026-01-01", "to": "2026-01-31", "account": None})
+    assert base != figure_cache.entry_key(
         2, "summary", {"from": "2026-01-01", "to": "2026-01-31", "account": None}
     )
-    assert base != report_cache.entry_key(
+    assert base != figure_cache.entry_key(
         1, "by-category", {"from": "2026-01-01", "to": "2026-01-31", "account": None}
     )
-    assert base != report_cache.entry_key(
+    assert base != figure_cache.entry_key(
         1, "summary", {"from": "2026-01-01", "to": "2026-02-28", "account": None}
     )
-    assert base != report_cache.entry_key(
+    assert base != figure_cache.entry_key(
         1, "summary", {"from": "2026-01-01", "to": "2026-01-31", "account": 3}
     )
 
@@ -180,20 +180,20 @@ def test_an_entry_computed_before_a_write_is_never_served_after_it():
         computed.append(1)
         return {"n": len(computed)}
 
-    assert report_cache.cached_report(user_id=9, report="summary", params=params, compute=compute) == (
+    assert figure_cache.cached_report(user_id=9, report="summary", params=params, compute=compute) == (
         {"n": 1},
         False,
     )
-    assert report_cache.cached_report(user_id=9, report="summary", params=params, compute=compute)[1]
-    report_cache.invalidate(9)  # outside a transaction: applied at once
-    assert report_cache.cached_report(user_id=9, report="summary", params=params, compute=compute) == (
+    assert figure_cache.cached_report(user_id=9, report="summary", params=params, compute=compute)[1]
+    figure_cache.invalidate(9)  # outside a transaction: applied at once
+    assert figure_cache.cached_report(user_id=9, report="summary", params=params, compute=compute) == (
         {"n": 2},
         False,
     )
     # A slow reader that computed under the old version and stores late cannot resurrect it.
-    stale_key = report_cache.entry_key(9, "summary", params)
-    cache.set(stale_key, {"version": report_cache.INITIAL_VERSION, "value": {"n": 1}})
-    assert report_cache.cached_report(user_id=9, report="summary", params=params, compute=compute) == (
+    stale_key = figure_cache.entry_key(9, "summary", params)
+    cache.set(stale_key, {"version": figure_cache.INITIAL_VERSION, "value": {"n": 1}})
+    assert figure_cache.cached_report(user_id=9, report="summary", params=params, compute=compute) == (
         {"n": 3},
         False,
     )

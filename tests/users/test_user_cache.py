@@ -8,11 +8,11 @@ import psycopg
 import pytest
 from django.db import connection
 
+from deploy.local.live import PgBouncer, wait_until
 from finance.users import user_cache
 from finance.users.models import User
 from finance.users.user_cache import Listener, UserCache, connection_params
 from tests.factories import UserFactory
-from tests.live import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +208,34 @@ def test_a_ttl_of_zero_starts_no_listener_so_every_request_reads(user, monkeypat
     reads = CountingReads(user)
     user_cache.users.user(user.pk, reads), user_cache.users.user(user.pk, reads)
     assert reads.count == 2
+
+
+def test_a_listener_behind_pgbouncer_in_transaction_mode_never_trusts_the_cache(transactional_db, user):
+    """LISTEN succeeds through the pooler and so does every statement, but no notification comes back: the
+    listener must notice that by itself and keep every request reading the database."""
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN/NOTIFY needs PostgreSQL")
+    direct = connection_params()
+    server = f"postgresql://{direct['user']}@{direct.get('host') or '127.0.0.1'}:{direct.get('port') or 5432}"
+    bouncer = PgBouncer(f"{server}/{direct['dbname']}")
+    try:
+        cache = UserCache(ttl=300)
+        listener = Listener(cache, {**direct, "host": "127.0.0.1", "port": bouncer.port}).start()
+        try:
+            wait_until(lambda: listener.pings_sent >= 2, timeout=30, what="two pings sent through PgBouncer")
+            assert not cache.listening
+            reads = CountingReads(user)
+            cache.user(user.pk, reads), cache.user(user.pk, reads)
+            assert reads.count == 2
+            assert len(cache) == 0
+        finally:
+            listener.stop()
+    finally:
+        bouncer.close()
+
+
+def test_a_listener_that_hears_its_pings_trusts_the_cache_again_after_a_silence(listening):
+    cache, listener = listening
+    heard = listener.pings_heard
+    wait_until(lambda: listener.pings_heard > heard, timeout=30, what="the next ping to come back")
+    assert cache.listening

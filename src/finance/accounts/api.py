@@ -7,10 +7,10 @@ from rest_framework.views import APIView
 
 from finance.accounts import selectors, services
 from finance.accounts.models import Account
-from finance.core.fields import DATETIME, Currency, Money, StrictSerializer, Text, query_data
-from finance.core.idempotency import idempotent
+from finance.core.http.fields import DATETIME, Currency, Money, StrictSerializer, Text, query_data
+from finance.core.http.idempotency import idempotent
+from finance.core.http.pagination import PagePagination, paginated_response
 from finance.core.money import format_money
-from finance.core.pagination import PagePagination
 
 
 class AccountOut(serializers.ModelSerializer):
@@ -66,9 +66,7 @@ class AccountListView(APIView):
     @extend_schema(responses={200: AccountOut(many=True)}, tags=["accounts"], summary="Your accounts")
     def get(self, request):
         query_data(serializers.Serializer, request)  # only page and page_size: refuse anything else
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.account_list(request.user), request, view=self)
-        return paginator.get_paginated_response(AccountOut(page, many=True).data)
+        return paginated_response(request, selectors.accounts_for(request.user), AccountOut)
 
     @extend_schema(
         request=AccountCreateIn,

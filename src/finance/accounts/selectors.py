@@ -1,36 +1,36 @@
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+"""Reads of accounts, always filtered by owner in the query."""
+
+from django.db import connection
+from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.db.transaction import TransactionManagementError
 
 from finance.accounts.models import Account
-from finance.core.rows import PreparedList, PreparedModels, PreparedValues, Rows
 from finance.users.models import User
-
-_account_for_update = Rows(Account, "pk", "user_id", for_update=True)
-_OWNER = {"user_id": (Account._meta.get_field("user"), 987_650_000_011)}
-_account_page = PreparedModels(lambda user_id: Account.objects.filter(user_id=user_id), **_OWNER)
-_account_count = PreparedValues(
-    lambda user_id: Account.objects.filter(user_id=user_id)
-    .order_by()
-    .values("user_id")
-    .annotate(count=Count("pk")),
-    **_OWNER,
-)
 
 
 def accounts_for(user: User) -> QuerySet[Account]:
     return Account.objects.filter(user=user)
 
 
-def account_list(user: User) -> PreparedList:
-    """accounts_for() as a list to paginate, with its page and count queries compiled once."""
-    return PreparedList(_account_page, _account_count, user_id=user.pk)
+# Hot path, plain SQL (docs/adr/0002-hot-path-sql.md): every transaction write locks the rows of its
+# accounts first. tests/accounts/test_hot_sql.py checks that it returns what
+# `accounts_for(user).select_for_update().filter(pk=account_id).first()` returns.
+ACCOUNT_FOR_UPDATE_SQL = """
+    SELECT id, user_id, name, currency, opening_balance, balance, created_at
+    FROM accounts_account
+    WHERE id = %s AND user_id = %s
+"""
 
 
 def account_for_update(*, user_id: int, account_id: int) -> Account | None:
-    """The user's account, row-locked until the transaction ends; None when it is not theirs.
-
-    Every transaction write takes this lock, so its SQL is compiled once (finance.core.rows)."""
-    return _account_for_update.first(account_id, user_id)
+    """The user's account, row-locked until the transaction ends; None when it is not theirs."""
+    if not connection.in_atomic_block:  # the rule of select_for_update: a lock outside one means nothing
+        raise TransactionManagementError("account_for_update() takes a row lock: call it in a transaction")
+    sql = ACCOUNT_FOR_UPDATE_SQL
+    if connection.features.has_select_for_update:  # PostgreSQL; SQLite locks the whole database instead
+        sql += " FOR UPDATE"
+    return next(iter(Account.objects.raw(sql, [account_id, user_id])), None)
 
 
 def balance_mismatches() -> QuerySet[Account]:

@@ -2,14 +2,15 @@
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from finance.accounts.models import Account
 from finance.accounts.selectors import accounts_for
-from finance.core.events import emit
-from finance.core.exceptions import Conflict, NotFound
+from finance.core import figure_cache
+from finance.core.db.shortcuts import get_owned_or_404, set_changed_fields
+from finance.core.errors import Conflict
 from finance.core.money import check_places
-from finance.reports import cache as report_cache
+from finance.core.observability.events import emit
 from finance.users.models import User
 
 
@@ -17,10 +18,7 @@ def get_account(*, user: User, account_id: int, for_update: bool = False) -> Acc
     queryset = accounts_for(user)
     if for_update:
         queryset = queryset.select_for_update()
-    account = queryset.filter(pk=account_id).first()
-    if account is None:
-        raise NotFound("No such account.")
-    return account
+    return get_owned_or_404(queryset, account_id, noun="account")
 
 
 @transaction.atomic
@@ -38,10 +36,6 @@ def update_account(
     *, user: User, account_id: int, name: str | None = None, currency: str | None = None
 ) -> Account:
     account = get_account(user=user, account_id=account_id, for_update=True)
-    changed = []
-    if name is not None and name != account.name:
-        account.name = name
-        changed.append("name")
     if currency is not None and currency != account.currency:
         if account.transactions.exists():
             raise Conflict(
@@ -49,12 +43,11 @@ def update_account(
                 errors={"currency": ["Locked by existing transactions."]},
             )
         check_places(account.opening_balance, currency, "currency")
-        account.currency = currency
-        changed.append("currency")
+    changed = set_changed_fields(account, {"name": name, "currency": currency})
     if changed:
         account.save(update_fields=changed)
         if "currency" in changed:
-            report_cache.invalidate(user.pk)
+            figure_cache.invalidate(user.pk)
         emit("account.updated", account_id=account.pk, user_id=user.pk, fields=changed)
     return account
 
@@ -64,5 +57,19 @@ def delete_account(*, user: User, account_id: int) -> None:
     account = get_account(user=user, account_id=account_id, for_update=True)
     removed = account.transactions.count()
     account.delete()
-    report_cache.invalidate(user.pk)
+    figure_cache.invalidate(user.pk)
     emit("account.deleted", account_id=account_id, user_id=user.pk, transactions_deleted=removed)
+
+
+# Hot path, plain SQL (docs/adr/0002-hot-path-sql.md): every transaction write moves one or two balances.
+# tests/accounts/test_hot_sql.py checks it writes what `Account.objects.filter(pk=...).update(balance=...)`
+# writes.
+SET_BALANCE_SQL = "UPDATE accounts_account SET balance = %s WHERE id = %s"
+
+
+def move_balance(account: Account, delta: Decimal) -> None:
+    """Add `delta` to the balance of an account the caller has locked (account_for_update)."""
+    # The row is locked, so the value read is current; a Decimal parameter keeps SQLite exact too.
+    account.balance += delta
+    with connection.cursor() as cursor:
+        cursor.execute(SET_BALANCE_SQL, [account.balance, account.pk])

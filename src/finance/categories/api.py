@@ -4,9 +4,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from finance.categories import selectors, services
-from finance.categories.models import Category, EntryType
-from finance.core.fields import StrictSerializer, Text, query_data
-from finance.core.pagination import PagePagination
+from finance.categories.models import Category
+from finance.core.http.fields import StrictSerializer, Text, query_data
+from finance.core.http.pagination import PagePagination, paginated_response
 
 
 class CategoryOut(serializers.ModelSerializer):
@@ -18,29 +18,25 @@ class CategoryOut(serializers.ModelSerializer):
 
 class CategoryIn(StrictSerializer):
     name = Text(max_length=100)
-    type = serializers.ChoiceField(choices=EntryType.choices)
+    type = serializers.ChoiceField(choices=Category.Type.choices)
 
 
 class CategoryQuery(serializers.Serializer):
-    type = serializers.ChoiceField(choices=EntryType.choices, required=False)
+    type = serializers.ChoiceField(choices=Category.Type.choices, required=False)
 
 
 class CategoryListView(APIView):
     pagination_class = PagePagination  # documents the page envelope and parameters in the schema
 
     @extend_schema(
-        parameters=[OpenApiParameter("type", enum=EntryType.values, required=False)],
+        parameters=[OpenApiParameter("type", enum=Category.Type.values, required=False)],
         responses={200: CategoryOut(many=True)},
         tags=["categories"],
         summary="Your categories",
     )
     def get(self, request):
         query = query_data(CategoryQuery, request)
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(
-            selectors.categories_for(request.user, **query), request, view=self
-        )
-        return paginator.get_paginated_response(CategoryOut(page, many=True).data)
+        return paginated_response(request, selectors.categories_for(request.user, **query), CategoryOut)
 
     @extend_schema(
         request=CategoryIn, responses={201: CategoryOut}, tags=["categories"], summary="Add a category"

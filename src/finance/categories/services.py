@@ -1,23 +1,23 @@
+"""Categories: a category's type is fixed while transactions use it; one in use cannot be deleted."""
+
 from django.db import IntegrityError, transaction
 
 from finance.categories.models import Category
-from finance.categories.selectors import categories_for, category_for_update
-from finance.core.events import emit
-from finance.core.exceptions import Conflict, NotFound
-from finance.reports import cache as report_cache
+from finance.categories.selectors import categories_for
+from finance.core import figure_cache
+from finance.core.db.shortcuts import get_owned_or_404, set_changed_fields
+from finance.core.errors import Conflict
+from finance.core.observability.events import emit
 from finance.users.models import User
 
 _DUPLICATE = "You already have a category with this name and type."
 
 
 def get_category(*, user: User, category_id: int, for_update: bool = False) -> Category:
+    queryset = categories_for(user)
     if for_update:
-        category = category_for_update(user_id=user.pk, category_id=category_id)
-    else:
-        category = categories_for(user).filter(pk=category_id).first()
-    if category is None:
-        raise NotFound("No such category.")
-    return category
+        queryset = queryset.select_for_update()
+    return get_owned_or_404(queryset, category_id, noun="category")
 
 
 @transaction.atomic
@@ -41,19 +41,15 @@ def update_category(
             "The type of a category with transactions cannot change: their types must match it.",
             errors={"type": ["Locked by existing transactions."]},
         )
-    changed = []
-    if name is not None:
-        category.name = name
-        changed.append("name")
-    if type is not None:
-        category.type = type
-        changed.append("type")
+    changed = set_changed_fields(category, {"name": name, "type": type})
+    if not changed:
+        return category
     try:
         with transaction.atomic():
-            category.save(update_fields=changed or None)
+            category.save(update_fields=changed)
     except IntegrityError:
         raise Conflict(_DUPLICATE, errors={"name": [_DUPLICATE]}) from None
-    report_cache.invalidate(user.pk)
+    figure_cache.invalidate(user.pk)
     emit("category.updated", category_id=category.pk, user_id=user.pk, fields=changed)
     return category
 

@@ -36,6 +36,19 @@ def minor_units(code: str) -> int:
     return len(str(sub_unit)) - 1
 
 
+STORAGE_QUANTUM = Decimal(1).scaleb(-STORAGE_PLACES)
+
+
+def from_db(value: Decimal | float | int | None) -> Decimal:
+    """An amount read with plain SQL. PostgreSQL returns numeric columns and their sums as Decimal; SQLite
+    returns sums of them as float, rounded here to the storage precision as the ORM rounds them."""
+    if isinstance(value, Decimal):
+        return value
+    if value is None:
+        return Decimal(0)
+    return Decimal(repr(value)).quantize(STORAGE_QUANTUM)
+
+
 def decimal_places(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
@@ -52,7 +65,7 @@ def format_money(value: Decimal, code: str) -> str:
 
 def check_places(value: Decimal, code: str, field: str) -> None:
     """Refuse more decimals than the currency has (12.345 USD), naming the field in the error."""
-    from finance.core.exceptions import ValidationFailed
+    from finance.core.errors import ValidationFailed
 
     places = minor_units(code)
     if decimal_places(value) > places:

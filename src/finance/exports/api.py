@@ -13,14 +13,14 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from finance.categories.models import EntryType
-from finance.core.errors import PROBLEM_CONTENT_TYPE
-from finance.core.exceptions import ApplicationError, NotFound
-from finance.core.fields import ObjectId, PeriodQuery, StrictSerializer, query_data
-from finance.core.idempotency import REPLAYED_HEADER, idempotent
-from finance.core.pagination import PagePagination
+from finance.core.errors import Forbidden, NotFound
+from finance.core.http.fields import ObjectId, PeriodQuery, StrictSerializer, query_data
+from finance.core.http.idempotency import REPLAYED_HEADER, idempotent
+from finance.core.http.pagination import PagePagination, paginated_response
+from finance.core.http.problems import PROBLEM_CONTENT_TYPE
 from finance.exports import selectors, services, storage
 from finance.exports.models import Export
+from finance.transactions.models import Transaction
 
 
 class ExportIn(StrictSerializer, PeriodQuery):
@@ -28,7 +28,7 @@ class ExportIn(StrictSerializer, PeriodQuery):
     account = ObjectId(required=False, source="account_id", help_text="Only this account.")
     category = ObjectId(required=False, source="category_id", help_text="Transactions report only.")
     type = serializers.ChoiceField(
-        choices=EntryType.choices, required=False, help_text="Transactions report only."
+        choices=Transaction.Type.choices, required=False, help_text="Transactions report only."
     )
 
     def get_fields(self):
@@ -133,9 +133,7 @@ class ExportListView(APIView):
     )
     def get(self, request):
         query_data(serializers.Serializer, request)  # only page and page_size: refuse anything else
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.exports_for(request.user), request, view=self)
-        return paginator.get_paginated_response(ExportOut(page, many=True, context={"request": request}).data)
+        return paginated_response(request, selectors.exports_for(request.user), ExportOut)
 
     @extend_schema(
         request=ExportIn,
@@ -183,11 +181,6 @@ class ExportDetailView(APIView):
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
 
-class LinkRefused(ApplicationError):
-    status = 403
-    title = "Forbidden"
-
-
 class ExportDownloadView(APIView):
     """Serves export files kept on local disk. The signed token is the credential (like an S3 presigned
     URL), so no Authorization header is needed; an altered or expired token is refused."""
@@ -215,9 +208,9 @@ class ExportDownloadView(APIView):
         try:
             file, filename = storage.open_signed(token)
         except signing.SignatureExpired:
-            raise LinkRefused("This download link has expired; ask for the export again.") from None
+            raise Forbidden("This download link has expired; ask for the export again.") from None
         except signing.BadSignature:
-            raise LinkRefused("This download link is not valid.") from None
+            raise Forbidden("This download link is not valid.") from None
         except FileNotFoundError:
             raise NotFound("This export no longer exists.") from None
         return FileResponse(file, as_attachment=True, filename=filename, content_type=storage.CONTENT_TYPE)

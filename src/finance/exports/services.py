@@ -16,20 +16,16 @@ from django.utils import timezone
 
 from finance.accounts.selectors import accounts_for
 from finance.categories.selectors import categories_for
-from finance.core import metrics
-from finance.core.events import emit
-from finance.core.exceptions import ApplicationError, NotFound, TooManyRequests, ValidationFailed
+from finance.core.db.shortcuts import get_owned_or_404
+from finance.core.errors import ServiceUnavailable, TooManyRequests, ValidationFailed
+from finance.core.observability import metrics
+from finance.core.observability.events import emit
 from finance.exports import csv_writer, storage
 from finance.exports.models import Export
 from finance.exports.selectors import exports_for, in_flight_count
 from finance.users.models import User
 
 log = structlog.get_logger("finance.exports")
-
-
-class StorageUnavailable(ApplicationError):
-    status = 503
-    title = "Service unavailable"
 
 
 def _object_key(user_id: int) -> str:
@@ -89,7 +85,7 @@ def request_export(
 
 def _schedule_build(export_id: int) -> None:
     # Imported here: the tasks module imports this one.
-    from config.celery import enqueue_on_commit
+    from finance.core.tasks import enqueue_on_commit
     from finance.exports.tasks import build_export
 
     enqueue_on_commit(
@@ -102,10 +98,7 @@ def _schedule_build(export_id: int) -> None:
 
 
 def get_export(*, user: User, export_id: int) -> Export:
-    export = exports_for(user).filter(pk=export_id).first()
-    if export is None:
-        raise NotFound("No such export.")
-    return export
+    return get_owned_or_404(exports_for(user), export_id, noun="export")
 
 
 def delete_export(*, user: User, export_id: int) -> None:
@@ -116,7 +109,7 @@ def delete_export(*, user: User, export_id: int) -> None:
         storage.delete(export.object_key)
     except Exception as exc:
         log.warning("export.delete_failed", export_id=export.pk, error=type(exc).__name__)
-        raise StorageUnavailable("The file store is unavailable; try again shortly.") from None
+        raise ServiceUnavailable("The file store is unavailable; try again shortly.") from None
     export.delete()
     emit("export.deleted", export_id=export_id, user_id=user.pk)
 
@@ -163,7 +156,7 @@ def build_export(*, export_id: int) -> None:
 
 
 def _schedule_ready_email(export_id: int) -> None:
-    from config.celery import enqueue_on_commit
+    from finance.core.tasks import enqueue_on_commit
     from finance.exports.tasks import send_export_ready_email
 
     enqueue_on_commit(send_export_ready_email, export_id)

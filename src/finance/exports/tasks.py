@@ -10,7 +10,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.mail import send_mail
 
-from config.celery import EMAIL_TASK_OPTIONS
+from finance.core.tasks import EMAIL_TASK_OPTIONS
 from finance.exports import services, storage
 from finance.exports.models import Export
 

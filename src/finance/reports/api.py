@@ -4,9 +4,9 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from finance.core.exceptions import ValidationFailed
-from finance.core.fields import ObjectId, PeriodQuery, query_data
-from finance.reports import cache as report_cache
+from finance.core import figure_cache
+from finance.core.errors import ValidationFailed
+from finance.core.http.fields import ObjectId, PeriodQuery, query_data
 from finance.reports import selectors
 
 
@@ -94,7 +94,7 @@ class _ReportView(APIView):
             "to": query["to"].isoformat(),
             "account": query.get("account_id"),
         }
-        body, hit = report_cache.cached_report(
+        body, hit = figure_cache.cached_report(
             user_id=request.user.pk,
             report=self.report_name,
             params=params,

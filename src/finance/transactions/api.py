@@ -3,9 +3,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from finance.categories.models import EntryType
-from finance.core.exceptions import NotFound
-from finance.core.fields import (
+from finance.core.db.shortcuts import get_owned_or_404
+from finance.core.http.fields import (
     DATE,
     DATETIME,
     IsoDate,
@@ -16,9 +15,9 @@ from finance.core.fields import (
     Text,
     query_data,
 )
-from finance.core.idempotency import idempotent
+from finance.core.http.idempotency import idempotent
+from finance.core.http.pagination import PagePagination, paginated_response
 from finance.core.money import format_money
-from finance.core.pagination import PagePagination
 from finance.transactions import selectors, services
 from finance.transactions.models import Transaction
 
@@ -67,7 +66,7 @@ class TransactionOut(serializers.ModelSerializer):
 class TransactionIn(StrictSerializer):
     account = ObjectId(source="account_id")
     category = ObjectId(source="category_id")
-    type = serializers.ChoiceField(choices=EntryType.choices)
+    type = serializers.ChoiceField(choices=Transaction.Type.choices)
     amount = Money(help_text="A positive decimal string with at most the currency's minor-unit digits.")
     date = IsoDate()
     description = Text(max_length=500, required=False, allow_blank=True, default="")
@@ -76,7 +75,7 @@ class TransactionIn(StrictSerializer):
 class TransactionQuery(PeriodQuery):
     account = ObjectId(required=False, source="account_id")
     category = ObjectId(required=False, source="category_id")
-    type = serializers.ChoiceField(choices=EntryType.choices, required=False)
+    type = serializers.ChoiceField(choices=Transaction.Type.choices, required=False)
 
 
 _EXAMPLE = OpenApiExample(
@@ -95,7 +94,7 @@ _FILTERS = [
     OpenApiParameter("to", str, description="Last day, inclusive (YYYY-MM-DD)."),
     OpenApiParameter("account", int, description="Only this account."),
     OpenApiParameter("category", int, description="Only this category."),
-    OpenApiParameter("type", str, enum=EntryType.values),
+    OpenApiParameter("type", str, enum=Transaction.Type.values),
 ]
 
 
@@ -118,9 +117,7 @@ class TransactionListView(APIView):
             category_id=query.get("category_id"),
             type=query.get("type"),
         )
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(TransactionOut(page, many=True).data)
+        return paginated_response(request, queryset, TransactionOut)
 
     @extend_schema(
         request=TransactionIn,
@@ -140,9 +137,7 @@ class TransactionListView(APIView):
 class TransactionDetailView(APIView):
     @extend_schema(responses={200: TransactionOut}, tags=["transactions"], summary="One transaction")
     def get(self, request, pk: int):
-        tx = selectors.transactions_for(request.user).filter(pk=pk).first()
-        if tx is None:
-            raise NotFound("No such transaction.")
+        tx = get_owned_or_404(selectors.transactions_for(request.user), pk, noun="transaction")
         return Response(TransactionOut(tx).data)
 
     @extend_schema(

@@ -1,35 +1,30 @@
-import functools
+"""Reads of transactions, always filtered by owner in the query."""
+
 from datetime import date
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from finance.accounts.models import Account
-from finance.core.rows import PreparedList, PreparedModels, PreparedValues
-from finance.reports import cache as report_cache
+from finance.core import figure_cache
+from finance.core.db.sql_list import SqlList
 from finance.transactions.models import Transaction
 from finance.users.models import User
 
-# Sentinel values the list queries are compiled with (finance.core.rows): never real filter values.
-_SENTINELS = {
-    "user_id": ("user", 987_650_000_001),
-    "date_from": ("date", date(1, 2, 3)),
-    "date_to": ("date", date(1, 4, 5)),
-    "account_id": ("account", 987_650_000_002),
-    "category_id": ("category", 987_650_000_003),
-    "type": ("type", "~sentinel-type~"),
-}
 
-
-def _filtered(
+def transactions_for(
+    user: User,
     *,
-    user_id: int,
     date_from: date | None = None,
     date_to: date | None = None,
     account_id: int | None = None,
     category_id: int | None = None,
     type: str | None = None,
 ) -> QuerySet[Transaction]:
-    queryset = Transaction.objects.filter(user_id=user_id)
+    """The user's transactions, newest first, each carrying its account's currency (`currency`).
+
+    Dates are inclusive; every filter left out (None) selects everything."""
+    queryset = Transaction.objects.filter(user=user)
     if date_from is not None:
         queryset = queryset.filter(date__gte=date_from)
     if date_to is not None:
@@ -40,53 +35,67 @@ def _filtered(
         queryset = queryset.filter(category_id=category_id)
     if type:
         queryset = queryset.filter(type=type)
-    return queryset
-
-
-def _newest_first_with_currency(queryset: QuerySet[Transaction]) -> QuerySet[Transaction]:
-    # The currency comes from a per-row subquery rather than a join: COUNT(*) for the pagination drops an
-    # unused subquery, so it stays an index-only scan, while a join would visit every row of the user.
     currency = Account.objects.filter(pk=OuterRef("account_id")).values("currency")[:1]
     return queryset.annotate(currency=Subquery(currency)).order_by("-date", "-id")
 
 
-def transactions_for(user: User, **filters) -> QuerySet[Transaction]:
-    """The user's transactions, newest first, each carrying its account's currency.
+# Hot path, plain SQL (docs/adr/0002-hot-path-sql.md): the list is the busiest read of the API, and building
+# its page and count queries with the ORM cost more CPU than running them. Each filter adds a fixed
+# condition with its value as a parameter. tests/transactions/test_hot_sql.py checks that every combination
+# returns what transactions_for() returns.
+_LIST_FILTERS = {
+    "date_from": "t.date >= %s",
+    "date_to": "t.date <= %s",
+    "account_id": "t.account_id = %s",
+    "category_id": "t.category_id = %s",
+    "type": "t.type = %s",
+}
+LIST_PAGE_SQL = """
+    SELECT t.id, t.user_id, t.account_id, t.category_id, t.type, t.amount, t.description, t.date,
+           t.created_at, a.currency
+    FROM transactions_transaction t
+    JOIN accounts_account a ON a.id = t.account_id
+    WHERE {conditions}
+    ORDER BY t.date DESC, t.id DESC
+    LIMIT %s OFFSET %s
+"""
+# No join: the count stays an index-only scan of (user, date, id) or (account, date, id).
+LIST_COUNT_SQL = "SELECT COUNT(*) FROM transactions_transaction t WHERE {conditions}"
 
-    Filters: date_from, date_to (inclusive), account_id, category_id, type."""
-    return _newest_first_with_currency(_filtered(user_id=user.pk, **filters))
 
-
-@functools.cache
-def _prepared_list(filters: frozenset[str]) -> tuple[PreparedModels, PreparedValues]:
-    """The list's page and count queries for one combination of filters, compiled once."""
-    field = Transaction._meta.get_field
-    sentinels = {
-        name: (field(field_name), value)
-        for name, (field_name, value) in _SENTINELS.items()
-        if name == "user_id" or name in filters
+def transaction_list(
+    user: User,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    account_id: int | None = None,
+    category_id: int | None = None,
+    type: str | None = None,
+) -> SqlList[Transaction]:
+    """transactions_for() as a list to paginate, read with plain SQL. Its count is cached until the user's
+    next write: COUNT(*) over ten thousand rows is the costliest part of a page, and only writes change it."""
+    given = {
+        "date_from": date_from,
+        "date_to": date_to,
+        "account_id": account_id,
+        "category_id": category_id,
+        "type": type or None,
     }
-    page = PreparedModels(lambda **values: _newest_first_with_currency(_filtered(**values)), **sentinels)
-    count = PreparedValues(
-        lambda **values: _filtered(**values).order_by().values("user_id").annotate(count=Count("pk")),
-        **sentinels,
-    )
-    return page, count
+    filters = {name: value for name, value in given.items() if value is not None}
+    conditions = " AND ".join(["t.user_id = %s", *(_LIST_FILTERS[name] for name in filters)])
+    params = [user.pk, *filters.values()]
 
+    def page(limit: int, offset: int) -> list[Transaction]:
+        sql = LIST_PAGE_SQL.format(conditions=conditions)
+        return list(Transaction.objects.raw(sql, [*params, limit, offset]))
 
-class _CountedList(PreparedList):
-    def count(self) -> int:
-        # COUNT(*) over a user's ten thousand transactions is the costliest part of a page; it changes only
-        # with the user's writes, which make the cached count stale (finance.reports.cache).
-        params = {name: str(value) for name, value in self.values.items() if name != "user_id"}
-        return report_cache.cached_count(
-            user_id=self.values["user_id"], list_name="transactions", params=params, compute=super().count
-        )
+    def count() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(LIST_COUNT_SQL.format(conditions=conditions), params)
+            return cursor.fetchone()[0]
 
+    def cached_count() -> int:
+        key = {name: str(value) for name, value in filters.items()}
+        return figure_cache.cached_count(user_id=user.pk, list_name="transactions", params=key, compute=count)
 
-def transaction_list(user: User, **filters) -> PreparedList:
-    """transactions_for() as a list to paginate: page and count queries compiled once per combination of
-    filters, the count cached until the user's next write (the list is the busiest read of the API)."""
-    given = {name: value for name, value in filters.items() if value is not None and value != ""}
-    page, count = _prepared_list(frozenset(given))
-    return _CountedList(page, count, user_id=user.pk, **given)
+    return SqlList(page=page, count=cached_count)

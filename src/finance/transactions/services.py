@@ -11,23 +11,21 @@ from django.db import transaction
 
 from finance.accounts.models import Account
 from finance.accounts.selectors import account_for_update
-from finance.categories.models import EntryType
-from finance.categories.services import get_category
-from finance.core import metrics
-from finance.core.events import emit
-from finance.core.exceptions import Conflict, NotFound, ValidationFailed
+from finance.accounts.services import move_balance
+from finance.categories.models import Category
+from finance.categories.selectors import category_for_update
+from finance.core import figure_cache
+from finance.core.errors import Conflict, NotFound, ValidationFailed
 from finance.core.money import check_places, format_money
-from finance.core.rows import ColumnUpdate
-from finance.reports import cache as report_cache
+from finance.core.observability import metrics
+from finance.core.observability.events import emit
 from finance.transactions.models import Transaction
 from finance.users.models import User
 
 
 def signed(type: str, amount: Decimal) -> Decimal:
-    return amount if type == EntryType.INCOME else -amount
-
-
-_set_balance = ColumnUpdate(Account, "balance")
+    """The transaction's effect on its account's balance."""
+    return amount if type == Transaction.Type.INCOME else -amount
 
 
 def _lock_accounts(user: User, *account_ids: int) -> dict[int, Account]:
@@ -40,28 +38,24 @@ def _lock_accounts(user: User, *account_ids: int) -> dict[int, Account]:
     return locked
 
 
-def _move_balance(account: Account, delta: Decimal) -> None:
-    # The row is locked, so the value read is current; writing a Decimal keeps SQLite exact too.
-    account.balance += delta
-    _set_balance.run(account.pk, account.balance)
-
-
-def _check_category(user: User, category_id: int, type: str):
-    try:
-        category = get_category(user=user, category_id=category_id, for_update=True)
-    except NotFound:
-        raise ValidationFailed({"category": ["No such category."]}) from None
+def _check_category(user: User, category_id: int, type: str) -> Category:
+    """The user's category, locked, whose type the transaction's must equal."""
+    category = category_for_update(user_id=user.pk, category_id=category_id)
+    if category is None:
+        raise ValidationFailed({"category": ["No such category."]})
     if category.type != type:
         raise ValidationFailed({"type": [f"Must match the category's type ({category.type})."]})
     return category
 
 
+_COUNTERS = {
+    "transaction.created": metrics.TRANSACTIONS_CREATED,
+    "transaction.deleted": metrics.TRANSACTIONS_DELETED,
+}
+
+
 def _emit(event: str, tx: Transaction, currency: str) -> None:
-    counter = {
-        "transaction.created": metrics.TRANSACTIONS_CREATED,
-        "transaction.deleted": metrics.TRANSACTIONS_DELETED,
-    }
-    metric = counter[event].labels(type=tx.type).inc if event in counter else None
+    counter = _COUNTERS.get(event)
     emit(
         event,
         transaction_id=tx.pk,
@@ -69,7 +63,7 @@ def _emit(event: str, tx: Transaction, currency: str) -> None:
         type=tx.type,
         currency=currency,
         amount=format_money(tx.amount, currency),
-        metric=metric,
+        metric=counter.labels(type=tx.type).inc if counter is not None else None,
     )
 
 
@@ -96,8 +90,8 @@ def create_transaction(
         date=date,
         description=description,
     )
-    _move_balance(account, signed(type, amount))
-    report_cache.invalidate(user.pk)
+    move_balance(account, signed(type, amount))
+    figure_cache.invalidate(user.pk)
     _emit("transaction.created", tx, account.currency)
     tx.currency = account.currency
     return tx
@@ -107,7 +101,9 @@ class _Moved(Exception):
     """The transaction moved to another account between reading its account and locking it."""
 
 
-def _lock_transaction(user: User, transaction_id: int, *other_account_ids: int) -> tuple[Transaction, dict]:
+def _lock_transaction(
+    user: User, transaction_id: int, *other_account_ids: int
+) -> tuple[Transaction, dict[int, Account]]:
     """Lock the accounts first and the transaction second - the order every writer uses, so deleting an
     account (which locks it, then its transactions) never deadlocks with an edit of one of them.
 
@@ -137,26 +133,36 @@ def _lock_transaction(user: User, transaction_id: int, *other_account_ids: int) 
 
 
 @transaction.atomic
-def update_transaction(*, user: User, transaction_id: int, **changes) -> Transaction:
-    """Apply a partial change; the old effect on the balance is reverted and the new one applied."""
-    extra = [changes["account_id"]] if "account_id" in changes else []
-    tx, accounts = _lock_transaction(user, transaction_id, *extra)
-    new_account_id = changes.get("account_id", tx.account_id)
-    new_type = changes.get("type", tx.type)
-    new_category_id = changes.get("category_id", tx.category_id)
-    if "type" in changes or "category_id" in changes:
-        _check_category(user, new_category_id, new_type)
-    new_amount = changes.get("amount", tx.amount)
-    new_account = accounts[new_account_id]
+def update_transaction(
+    *,
+    user: User,
+    transaction_id: int,
+    account_id: int | None = None,
+    category_id: int | None = None,
+    type: str | None = None,
+    amount: Decimal | None = None,
+    date: date | None = None,
+    description: str | None = None,
+) -> Transaction:
+    """Change the given fields (None: keep); the old effect on the balance is reverted, the new applied."""
+    moving_to = [account_id] if account_id is not None else []
+    tx, accounts = _lock_transaction(user, transaction_id, *moving_to)
+    new_account = accounts[account_id if account_id is not None else tx.account_id]
+    new_type = type if type is not None else tx.type
+    new_amount = amount if amount is not None else tx.amount
+    if type is not None or category_id is not None:
+        _check_category(user, category_id if category_id is not None else tx.category_id, new_type)
     check_places(new_amount, new_account.currency, "amount")
 
-    _move_balance(accounts[tx.account_id], -signed(tx.type, tx.amount))
-    _move_balance(new_account, signed(new_type, new_amount))
-    tx.account_id, tx.category_id, tx.type, tx.amount = new_account_id, new_category_id, new_type, new_amount
-    tx.date = changes.get("date", tx.date)
-    tx.description = changes.get("description", tx.description)
+    move_balance(accounts[tx.account_id], -signed(tx.type, tx.amount))
+    move_balance(new_account, signed(new_type, new_amount))
+    tx.account_id = new_account.pk
+    tx.category_id = category_id if category_id is not None else tx.category_id
+    tx.type, tx.amount = new_type, new_amount
+    tx.date = date if date is not None else tx.date
+    tx.description = description if description is not None else tx.description
     tx.save(update_fields=["account", "category", "type", "amount", "date", "description"])
-    report_cache.invalidate(user.pk)
+    figure_cache.invalidate(user.pk)
     _emit("transaction.updated", tx, new_account.currency)
     tx.currency = new_account.currency
     return tx
@@ -166,8 +172,8 @@ def update_transaction(*, user: User, transaction_id: int, **changes) -> Transac
 def delete_transaction(*, user: User, transaction_id: int) -> None:
     tx, accounts = _lock_transaction(user, transaction_id)
     account = accounts[tx.account_id]
-    _move_balance(account, -signed(tx.type, tx.amount))
+    move_balance(account, -signed(tx.type, tx.amount))
     tx.delete()
     tx.pk = transaction_id
-    report_cache.invalidate(user.pk)
+    figure_cache.invalidate(user.pk)
     _emit("transaction.deleted", tx, account.currency)

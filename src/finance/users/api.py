@@ -4,10 +4,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from finance.core.client_ip import client_ip
-from finance.core.exceptions import NotFound
-from finance.core.fields import StrictSerializer, Text
-from finance.core.pagination import PagePagination
+from finance.core.db.shortcuts import get_owned_or_404
+from finance.core.http.client_ip import client_ip
+from finance.core.http.fields import StrictSerializer, Text
+from finance.core.http.pagination import PagePagination, paginated_response
 from finance.users import selectors, services
 from finance.users.models import User
 
@@ -157,9 +157,7 @@ class UserListView(APIView):
 
     @extend_schema(responses={200: UserOut(many=True)}, tags=["users"], summary="All users (admins only)")
     def get(self, request):
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(selectors.users_list(), request, view=self)
-        return paginator.get_paginated_response(UserOut(page, many=True).data)
+        return paginated_response(request, selectors.users_list(), UserOut)
 
 
 class UserDetailView(APIView):
@@ -167,10 +165,7 @@ class UserDetailView(APIView):
 
     @extend_schema(responses={200: UserOut}, tags=["users"], summary="One user (admins only)")
     def get(self, request, pk: int):
-        user = selectors.user_by_id(pk)
-        if user is None:
-            raise NotFound("No such user.")
-        return Response(UserOut(user).data)
+        return Response(UserOut(get_owned_or_404(selectors.users_list(), pk, noun="user")).data)
 
     @extend_schema(
         request=UserPatchIn,

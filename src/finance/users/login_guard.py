@@ -10,7 +10,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
-from finance.core.exceptions import TooManyRequests
+from finance.core.errors import TooManyRequests
 
 
 def _keys(email: str, ip: str) -> list[str]:

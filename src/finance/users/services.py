@@ -11,23 +11,14 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from config.celery import enqueue_on_commit
-from finance.core import metrics
-from finance.core.events import emit
-from finance.core.exceptions import ApplicationError, Conflict, NotFound, ValidationFailed
+from finance.core.db.shortcuts import get_owned_or_404, set_changed_fields
+from finance.core.errors import Conflict, Forbidden, Unauthenticated, ValidationFailed
+from finance.core.observability import metrics
+from finance.core.observability.events import emit
+from finance.core.tasks import enqueue_on_commit
 from finance.users import login_guard
 from finance.users.models import User
 from finance.users.tasks import send_welcome_email
-
-
-class InvalidCredentials(ApplicationError):
-    status = 401
-    title = "Authentication failed"
-
-
-class WrongPassword(ApplicationError):
-    status = 403
-    title = "Forbidden"
 
 
 @dataclass(frozen=True)
@@ -74,7 +65,7 @@ def login(*, email: str, password: str, ip: str) -> TokenPair:
         login_guard.record_failure(email=email, ip=ip)
         emit("user.login_failed", level="warning", metric=metrics.LOGINS.labels(result="failed").inc)
         # Same answer for an unknown email, a wrong password and an inactive account.
-        raise InvalidCredentials("Email or password is incorrect.")
+        raise Unauthenticated("Email or password is incorrect.")
     login_guard.clear(email=email, ip=ip)
     pair = _issue(user)
     emit("user.login_succeeded", user_id=user.pk, metric=metrics.LOGINS.labels(result="succeeded").inc)
@@ -85,27 +76,27 @@ def _parse_refresh(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)
     except TokenError:
-        raise InvalidCredentials("The refresh token is invalid or expired.") from None
+        raise Unauthenticated("The refresh token is invalid or expired.") from None
 
 
 def _claim(token: RefreshToken) -> None:
     """Blacklist the token, succeeding only for the first caller: the unique row is the atomic claim."""
     outstanding = OutstandingToken.objects.filter(jti=token[jwt_settings.JTI_CLAIM]).first()
     if outstanding is None:
-        raise InvalidCredentials("The refresh token is invalid or expired.")
+        raise Unauthenticated("The refresh token is invalid or expired.")
     try:
         with transaction.atomic():
             _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
     except IntegrityError:
         created = False
     if not created:
-        raise InvalidCredentials("The refresh token has already been used or revoked.")
+        raise Unauthenticated("The refresh token has already been used or revoked.")
 
 
 def _token_user(token: RefreshToken) -> User:
     user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None or token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
-        raise InvalidCredentials("The refresh token is invalid or expired.")
+        raise Unauthenticated("The refresh token is invalid or expired.")
     return user
 
 
@@ -120,7 +111,7 @@ def logout(*, user: User, refresh: str) -> None:
     token = _parse_refresh(refresh)
     # simplejwt writes the user id claim as a string.
     if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):
-        raise InvalidCredentials("The refresh token does not belong to this user.")
+        raise Unauthenticated("The refresh token does not belong to this user.")
     _claim(token)
     emit("user.logged_out", user_id=user.pk)
 
@@ -136,7 +127,7 @@ def revoke_refresh_tokens(user: User) -> int:
 @transaction.atomic
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
     if not user.check_password(current_password):
-        raise WrongPassword("The current password is incorrect.")
+        raise Forbidden("The current password is incorrect.")
     _validate_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -146,18 +137,10 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
 
 @transaction.atomic
 def update_user(*, actor: User, user_id: int, is_active: bool | None = None, role: str | None = None) -> User:
-    user = User.objects.select_for_update().filter(pk=user_id).first()
-    if user is None:
-        raise NotFound("No such user.")
+    user = get_owned_or_404(User.objects.select_for_update(), user_id, noun="user")
     if user.pk == actor.pk and (is_active is False or (role is not None and role != user.role)):
         raise Conflict("You cannot deactivate yourself or change your own role.")
-    changed = []
-    if is_active is not None and is_active != user.is_active:
-        user.is_active = is_active
-        changed.append("is_active")
-    if role is not None and role != user.role:
-        user.role = role
-        changed.append("role")
+    changed = set_changed_fields(user, {"is_active": is_active, "role": role})
     if changed:
         user.save(update_fields=changed)
         if not user.is_active:

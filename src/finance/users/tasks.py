@@ -4,7 +4,7 @@ import structlog
 from celery import shared_task
 from django.core.mail import send_mail
 
-from config.celery import EMAIL_TASK_OPTIONS
+from finance.core.tasks import EMAIL_TASK_OPTIONS
 from finance.users.models import User
 
 log = structlog.get_logger("finance.users")

@@ -10,8 +10,11 @@ the rows they have read, under two rules that keep "deactivated or changed means
   commits - the API, the admin, a bulk update and plain SQL alike; TRUNCATE sends "*". Each process
   LISTENs on one extra connection and drops the entry at once; a change reaches every process within
   the time PostgreSQL takes to deliver the notification (milliseconds), not at a later expiry.
-- Rows are served only while that connection listens. When it is lost, every entry is dropped and each
-  request reads the database until the listener has reconnected (changes made meanwhile were not heard).
+- Rows are served only while that connection is proven to hear notifications: it sends itself one every
+  few seconds over a second connection and must hear it back in time (a pooler such as PgBouncer in
+  transaction mode accepts LISTEN but delivers nothing). When the connection is lost or a notification
+  goes unheard, every entry is dropped and each request reads the database until notifications are heard
+  again (changes made meanwhile were not heard). docs/adr/0001-user-cache.md has the reasons and figures.
 
 A read that raced a change is not stored (a generation counter moves with every notification), entries
 also expire after USER_CACHE_TTL seconds, and each request gets its own instance, so a view that changes
@@ -20,18 +23,20 @@ hook calls start_listening): management commands, Celery workers and in-process 
 on every request, as before.
 """
 
+import secrets
 import select
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import structlog
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from finance.core import metrics
+from finance.core.observability import metrics
 from finance.users.models import User
 
 log = structlog.get_logger("finance.users")
@@ -41,8 +46,10 @@ CHANNEL = "finance_user_changed"
 LISTENER_NAME = "finance-api-user-cache"
 EVERY_USER = "*"
 MAX_ENTRIES = 10_000
-# How often an idle listener proves its connection alive (a dead server may leave no error to read).
+# How often an idle listener proves its connection alive (a dead server may leave no error to read) and
+# that notifications reach it; a ping not heard back within HEARD_WITHIN seconds stops the cache.
 HEARTBEAT_SECONDS = 5.0
+HEARD_WITHIN = 3.0
 WAKE_SECONDS = 0.5  # how soon a stopped listener notices
 RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 # Connection parameters of Django's that libpq does not know.
@@ -124,14 +131,24 @@ def connection_params() -> dict:
 
 
 class Listener:
-    """A daemon thread that LISTENs for user changes and keeps `cache.listening` true while it does (and the
-    finance_user_cache_listening gauge with it)."""
+    """A daemon thread that LISTENs for user changes and keeps `cache.listening` true while it is sure to hear
+    them (and the finance_user_cache_listening gauge with it).
 
-    def __init__(self, cache: UserCache, params: dict):
+    Being connected is not enough: behind a pooler that does not deliver notifications (PgBouncer in
+    transaction mode) LISTEN and every statement still succeed while nothing is ever heard. So the listener
+    proves it hears: every HEARTBEAT_SECONDS a second connection sends a notification on a channel of this
+    listener's own, and the cache is trusted only while each of them comes back within HEARD_WITHIN seconds.
+    """
+
+    def __init__(self, cache: UserCache, params: dict[str, Any]):
         self.cache = cache
         self.params = params
         self.stopped = threading.Event()
         self.backend_pid: int | None = None  # the listening connection's server process
+        # Channel names are identifiers: lower case, at most 63 bytes.
+        self.ping_channel = f"{CHANNEL}_ping_{secrets.token_hex(8)}"
+        self.pings_sent = 0
+        self.pings_heard = 0
         self.thread = threading.Thread(target=self._run, name="user-cache-listener", daemon=True)
 
     def start(self) -> "Listener":
@@ -156,26 +173,54 @@ class Listener:
             self.stopped.wait(RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)])
 
     def _set_listening(self, listening: bool) -> None:
-        self.cache.set_listening(listening)
+        if listening != self.cache.listening:
+            self.cache.set_listening(listening)
+            if listening:
+                log.info("user_cache.listening")
         metrics.USER_CACHE_LISTENING.set(int(listening))
+
+    def _heard(self, notification: psycopg.Notify) -> None:
+        if notification.channel == self.ping_channel:
+            self.pings_heard = max(self.pings_heard, int(notification.payload))
+        else:
+            self.cache.forget(notification.payload)
 
     def _listen(self) -> None:
         # Notifications are read by running a statement when the socket has something to read (or as the
         # heartbeat), and reach the handler from there: waiting inside psycopg's notifies() with a timeout
         # never returned in gunicorn's workers.
-        with psycopg.connect(**self.params, autocommit=True) as conn:
-            conn.add_notify_handler(lambda notification: self.cache.forget(notification.payload))
+        with (
+            psycopg.connect(**self.params, autocommit=True) as conn,
+            psycopg.connect(**self.params, autocommit=True) as sender,
+        ):
+            conn.add_notify_handler(self._heard)
             conn.execute(f"LISTEN {CHANNEL}")
+            conn.execute(f"LISTEN {self.ping_channel}")
             self.backend_pid = conn.info.backend_pid
-            self._set_listening(True)
-            log.info("user_cache.listening")
+            self.pings_heard = self.pings_sent  # a ping lost with an earlier connection is not awaited
+            sent_at, next_ping, warned = 0.0, 0.0, False
             checked = time.monotonic()
             while not self.stopped.is_set():
+                now = time.monotonic()
+                if self.pings_sent == self.pings_heard and now >= next_ping:
+                    self.pings_sent, sent_at = self.pings_sent + 1, now
+                    sender.execute("SELECT pg_notify(%s, %s)", [self.ping_channel, str(self.pings_sent)])
                 readable, _, _ = select.select([conn.fileno()], [], [], WAKE_SECONDS)
                 if readable or time.monotonic() - checked >= HEARTBEAT_SECONDS:
                     # Delivers what arrived to the handler; raises on a connection that died.
                     conn.execute("SELECT 1")
                     checked = time.monotonic()
+                now = time.monotonic()
+                if self.pings_sent == self.pings_heard and next_ping <= sent_at:  # the ping just came back
+                    self._set_listening(True)
+                    next_ping, warned = sent_at + HEARTBEAT_SECONDS, False
+                elif self.pings_sent != self.pings_heard and now - sent_at > HEARD_WITHIN:
+                    if not warned:
+                        log.warning("user_cache.notifications_unheard", waited_s=round(now - sent_at, 1))
+                        warned = True
+                    self._set_listening(False)
+                    self.pings_heard = self.pings_sent  # give up on this one; the next may be heard again
+                    next_ping = now + HEARTBEAT_SECONDS
 
 
 _listener: Listener | None = None

@@ -4,7 +4,7 @@ import structlog
 from django.core.management.base import BaseCommand, CommandError
 
 from finance.accounts.selectors import balance_mismatches
-from finance.core import metrics
+from finance.core.observability import metrics
 
 log = structlog.get_logger("finance.balances")
 

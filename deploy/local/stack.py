@@ -1,9 +1,9 @@
-"""The compose stack's pieces as processes on loopback: gunicorn (tests/live.py) behind the project's nginx.
+"""The compose stack's pieces as processes on loopback: gunicorn (deploy/local/live.py) behind the project's nginx.
 
-    python -m tests.deploy.stack smoke         # `make smoke`: start both, walk deploy/smoke_check.py's journey
-    python -m tests.deploy.stack nginx-check   # `make nginx-check`: nginx -t on nginx/ as compose renders it
+    python -m deploy.local.stack smoke         # `make smoke`: start both, walk deploy/smoke_check.py's journey
+    python -m deploy.local.stack nginx-check   # `make nginx-check`: nginx -t on nginx/ as compose renders it
 
-The app runs with production settings on PostgreSQL and Redis when they are reachable (tests/live.py picks
+The app runs with production settings on PostgreSQL and Redis when they are reachable (deploy/local/live.py picks
 them), nginx with the defaults of docker-compose.yml except for its listen address and backend.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from deploy import smoke_check
-from tests.live import (
+from deploy.local.live import (
     Gunicorn,
     Nginx,
     loopback_nginx_variables,
@@ -82,7 +82,7 @@ def nginx_check() -> int:
 def main(argv: list[str]) -> int:
     commands = {"smoke": smoke, "nginx-check": nginx_check}
     if len(argv) != 1 or argv[0] not in commands:
-        sys.stderr.write(f"usage: python -m tests.deploy.stack {{{','.join(commands)}}}\n")
+        sys.stderr.write(f"usage: python -m deploy.local.stack {{{','.join(commands)}}}\n")
         return 64
     return commands[argv[0]]()
 

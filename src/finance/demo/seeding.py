@@ -22,7 +22,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from finance.accounts.models import Account
-from finance.categories.models import Category, EntryType
+from finance.categories.models import Category
 from finance.core.money import STORAGE_PLACES, minor_units
 from finance.transactions.models import Transaction
 from finance.users.models import User
@@ -203,7 +203,10 @@ class DemoSeeder:
     def _plan_categories(self, user: User) -> list[tuple[Category, str, float]]:
         rng = self.rng
         planned = []
-        kinds = ((EntryType.INCOME, INCOME, INCOME_SHARE), (EntryType.EXPENSE, EXPENSE, 1 - INCOME_SHARE))
+        kinds = (
+            (Category.Type.INCOME, INCOME, INCOME_SHARE),
+            (Category.Type.EXPENSE, EXPENSE, 1 - INCOME_SHARE),
+        )
         for type_, table, type_share in kinds:
             names = list(table)
             # Everyone has the first two of each kind; the rest vary from user to user.
@@ -230,7 +233,7 @@ class DemoSeeder:
             text, units = _amount(category.low * exp(category.log_span * random_()) * account.scale, account)
             # A day within the period and a time of day between 08:00 and 20:00 UTC.
             created = first_day + timedelta(days=int(random_() * days), seconds=int(random_() * 43200))
-            balances[account.id] += units if category.type == EntryType.INCOME else -units
+            balances[account.id] += units if category.type == Category.Type.INCOME else -units
             description = category.descriptions[int(random_() * len(category.descriptions))]
             rows.append(
                 (user_id, account.id, category.id, category.type, text, description, created.date(), created)
@@ -313,7 +316,7 @@ class DemoSeeder:
                         weight,
                     )
                     for category, name, weight in categories
-                    for table in [INCOME if category.type == EntryType.INCOME else EXPENSE]
+                    for table in [INCOME if category.type == Category.Type.INCOME else EXPENSE]
                 ]
             )
             for account, _, _ in accounts:

@@ -1,4 +1,5 @@
-"""Real processes for the tests that need them: gunicorn and nginx with the project's config, databases, ports.
+"""Real processes on loopback for the tests, the load tools and make targets: gunicorn and nginx with the
+project's configuration, Prometheus, redis-server and PgBouncer, fresh databases, free ports.
 
 Process tests use their own PostgreSQL database (created and dropped here) and their own cache key prefix,
 so they never see the rows of the in-process tests or of another run. Without a reachable PostgreSQL they
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
@@ -95,11 +96,25 @@ def live_database() -> Iterator[str]:
 class Process:
     """A child process whose output goes to a file the test can read."""
 
-    def __init__(self, args: list[str], *, env: dict[str, str], cwd: Path = ROOT, name: str = "process"):
+    def __init__(
+        self,
+        args: list[str],
+        *,
+        env: dict[str, str],
+        cwd: Path = ROOT,
+        name: str = "process",
+        user: str | None = None,
+    ):
         self.name = name
         self._log = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)  # noqa: SIM115
         self.popen = subprocess.Popen(
-            args, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=cwd,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            user=user,
         )
 
     @property
@@ -517,6 +532,65 @@ class RedisServer:
             self.process.close()
             self.process = None
         wait_until(lambda: not _tcp_open("127.0.0.1", self.port), timeout=30, what="redis-server to stop")
+
+
+def pgbouncer_binary() -> str | None:
+    return shutil.which("pgbouncer") or (
+        "/usr/sbin/pgbouncer" if os.access("/usr/sbin/pgbouncer", os.X_OK) else None
+    )
+
+
+class PgBouncer:
+    """PgBouncer on a free loopback port in front of the PostgreSQL server the tests use, in transaction
+    pooling mode (the most common production setup): each transaction may run on another server connection,
+    so LISTEN is accepted but no notification ever reaches the client."""
+
+    def __init__(self, server_url: str, *, pool_mode: str = "transaction"):
+        binary = pgbouncer_binary()
+        if binary is None:
+            raise RuntimeError("pgbouncer is not installed (.ci/install-packages)")
+        upstream = urlsplit(server_url)
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
+        self.directory.chmod(0o755)
+        user = upstream.username or "postgres"
+        (self.directory / "users.txt").write_text(f'"{user}" ""\n')
+        config = self.directory / "pgbouncer.ini"
+        config.write_text(
+            "[databases]\n"
+            f"* = host={upstream.hostname or '127.0.0.1'} port={upstream.port or 5432}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.directory / 'users.txt'}\n"
+            f"pool_mode = {pool_mode}\nmax_client_conn = 500\ndefault_pool_size = 20\n"
+            "ignore_startup_parameters = extra_float_digits,options\n"
+        )
+        for path in self.directory.iterdir():
+            path.chmod(0o644)
+        # PgBouncer refuses to run as root: as root, run it as the PostgreSQL server's own user.
+        as_user = "postgres" if os.geteuid() == 0 else None
+        self.process = Process([binary, str(config)], env=dict(os.environ), name="pgbouncer", user=as_user)
+        self.url = urlunsplit(
+            (upstream.scheme, f"{user}@127.0.0.1:{self.port}", upstream.path, upstream.query, "")
+        )
+        try:
+            wait_until(self._listening, timeout=30, what="pgbouncer to listen")
+        except TimeoutError:
+            self.close()
+            raise RuntimeError(f"pgbouncer did not start:\n{self.process.output()[-4000:]}") from None
+
+    def database_url(self, name: str) -> str:
+        """The URL of database `name` through this PgBouncer."""
+        return _with_database(self.url, name)
+
+    def _listening(self) -> bool:
+        if self.process.popen.poll() is not None:
+            raise RuntimeError(f"pgbouncer exited:\n{self.process.output()[-4000:]}")
+        return _tcp_open("127.0.0.1", self.port)
+
+    def close(self) -> None:
+        self.process.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def leaked(text: str, secrets_: dict[str, str]) -> list[str]:

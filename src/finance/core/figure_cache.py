@@ -1,10 +1,16 @@
-"""Report cache: one entry per user, report and parameters, invalidated in O(1) by a per-user version.
+"""Per-user figure cache: reports and list counts, one entry per user, kind and parameters, made stale in
+O(1) by a per-user version.
+
+Every writer of a user's figures (transactions, categories, accounts, and whatever comes next) calls
+`invalidate(user_id)`; readers wrap what they compute in `cached_report` or `cached_count`. It lives in core,
+below every app, so that any writer may import it.
 
 Every entry carries the version of the user's figures it was computed from. A read fetches the user's
 current version and the entry in one round trip (get_many: one MGET on Redis) and serves the entry only
 when the two versions match. A write sets a new, random version (one SET, nothing read first), which makes
 every older entry of the user stale at once. The TTL (REPORT_CACHE_TTL) removes entries and is the backstop
 if an invalidation is lost during a cache outage. Any cache error degrades to a miss.
+docs/adr/0003-figure-cache.md has the reasons and the measured gain.
 """
 
 import time
@@ -17,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from finance.core import metrics
+from finance.core.observability import metrics
 
 log = structlog.get_logger("finance.reports")
 VERSION_TTL = 60 * 60 * 24 * 30

@@ -11,8 +11,8 @@ from django.db import connection
 from finance.accounts.models import Account
 from finance.accounts.selectors import balance_mismatches
 from finance.categories.models import Category
-from finance.core import demo_data
 from finance.core.money import minor_units
+from finance.demo import seeding
 from finance.transactions.models import Transaction
 from finance.users.models import User
 from load import target
@@ -61,7 +61,7 @@ def assert_balances_match() -> None:
 def test_it_seeds_users_accounts_categories_and_transactions_that_keep_the_balance_invariant():
     output = seed()
     assert "1500 transactions" in output
-    assert demo_data.DEMO_PASSWORD in output
+    assert seeding.DEMO_PASSWORD in output
     assert User.objects.count() == 4
     assert Transaction.objects.count() == 1500
     assert_balances_match()
@@ -95,7 +95,7 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_different_data():
 
 def test_demo_users_log_in_with_the_documented_password():
     seed()
-    assert authenticate(username=demo_data.demo_email(1), password=demo_data.DEMO_PASSWORD) is not None
+    assert authenticate(username=seeding.demo_email(1), password=seeding.DEMO_PASSWORD) is not None
 
 
 def test_it_refuses_to_seed_twice_without_reset_and_reset_removes_only_demo_users():
@@ -110,4 +110,4 @@ def test_it_refuses_to_seed_twice_without_reset_and_reset_removes_only_demo_user
 
 
 def test_the_load_test_logs_in_with_the_same_demo_password():
-    assert target.DEMO_PASSWORD == demo_data.DEMO_PASSWORD
+    assert target.DEMO_PASSWORD == seeding.DEMO_PASSWORD

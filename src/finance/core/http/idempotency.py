@@ -37,7 +37,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from finance.core.exceptions import ApplicationError, Conflict, ValidationFailed
+from finance.core.errors import Conflict, Unprocessable, ValidationFailed
 from finance.core.models import IdempotencyRecord
 
 log = structlog.get_logger("finance.idempotency")
@@ -71,15 +71,6 @@ REPLAYED_PARAMETER = OpenApiParameter(
     enum=["true"],
     description="Present when the answer is the stored answer of an earlier request with the same key.",
 )
-
-
-class KeyReused(ApplicationError):
-    status = 422
-    title = "Unprocessable request"
-
-
-class InFlight(Conflict):
-    pass
 
 
 @dataclass(frozen=True)
@@ -142,19 +133,19 @@ def _claim(*, user, endpoint: str, key: str, print_: str) -> _Claim | _Replay:
                     log.info("idempotency.claim_taken_over", endpoint=endpoint, expired=not abandoned)
                     return _Claim(record.pk, record.claim)
                 if record.fingerprint != print_:
-                    raise KeyReused(
+                    raise Unprocessable(
                         f"This {HEADER} was used with a different request; use a new key for a new request."
                     )
                 if record.state == IdempotencyRecord.State.IN_FLIGHT:
-                    raise InFlight(f"A request with this {HEADER} is still being processed; retry shortly.")
+                    raise Conflict(f"A request with this {HEADER} is still being processed; retry shortly.")
                 return _Replay(record.response_status, record.response_body)
         except OperationalError as error:
             if _lock_not_available(error):
-                raise InFlight(
+                raise Conflict(
                     f"A request with this {HEADER} is still being processed; retry shortly."
                 ) from None
             raise
-    raise InFlight(f"A request with this {HEADER} is being retried concurrently; retry shortly.")
+    raise Conflict(f"A request with this {HEADER} is being retried concurrently; retry shortly.")
 
 
 def _release(claim: _Claim) -> None:
@@ -180,7 +171,7 @@ def _run(view_method: Callable, claim: _Claim, view, request, args, kwargs) -> R
                 .first()
             )
             if held is None:
-                raise InFlight(f"A request with this {HEADER} is still being processed; retry shortly.")
+                raise Conflict(f"A request with this {HEADER} is still being processed; retry shortly.")
             response = view_method(view, request, *args, **kwargs)
             if 200 <= response.status_code < 300:
                 IdempotencyRecord.objects.filter(pk=claim.record_id).update(

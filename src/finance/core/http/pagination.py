@@ -1,9 +1,18 @@
-"""The one pagination: ?page=&page_size= -> {"count", "next", "previous", "results"}."""
+"""The one pagination: ?page=&page_size= -> {"count", "next", "previous", "results"}.
+
+A list view answers with `paginated_response(request, rows, SomeOut)` and declares
+`pagination_class = PagePagination`, which documents the envelope and the parameters in the schema.
+"""
+
+from typing import Any
 
 from django.core.paginator import Page
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
-from finance.core.exceptions import NotFound, ValidationFailed
+from finance.core.errors import NotFound, ValidationFailed
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -71,3 +80,10 @@ class PagePagination(PageNumberPagination):
                 },
             },
         ]
+
+
+def paginated_response(request: Request, rows: Any, serializer: type[BaseSerializer]) -> Response:
+    """One page of `rows` (a queryset, or an SqlList read with plain SQL), serialized, in the envelope."""
+    paginator = PagePagination()
+    page = paginator.paginate_queryset(rows, request)
+    return paginator.get_paginated_response(serializer(page, many=True, context={"request": request}).data)

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
-from finance.core.client_ip import address_in, client_ip
-from finance.core.errors import problem_response
-from finance.core.metrics import HTTP_REQUESTS_IN_FLIGHT
-from finance.core.request_context import new_request_id, reset_request_id, set_request_id
+from finance.core.http.client_ip import address_in, client_ip
+from finance.core.http.problems import problem_response
+from finance.core.observability.metrics import HTTP_REQUESTS_IN_FLIGHT
+from finance.core.observability.request_context import new_request_id, reset_request_id, set_request_id
 
 log = structlog.get_logger("finance.request")
 

@@ -6,7 +6,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from finance.core import demo_data
+from finance.demo import seeding
 
 
 def _day(value: str) -> date:
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     help = (
         "Create demo users with accounts in several currencies, categories and transactions spread over "
         "years. The same --seed and --until give the same data. Every demo user's password is "
-        f"{demo_data.DEMO_PASSWORD!r}."
+        f"{seeding.DEMO_PASSWORD!r}."
     )
 
     def add_arguments(self, parser):
@@ -42,27 +42,27 @@ class Command(BaseCommand):
         if users < 1 or transactions < 0 or options["years"] < 1:
             raise CommandError("--users and --years must be at least 1, --transactions at least 0.")
         if options["reset"]:
-            removed = demo_data.delete_demo_data()
+            removed = seeding.delete_demo_data()
             if removed:
                 self.stdout.write(f"Deleted {removed} earlier demo users and their data.")
-        elif demo_data.demo_users().exists():
+        elif seeding.demo_users().exists():
             raise CommandError("Demo users already exist; pass --reset to replace them.")
 
         started = time.monotonic()
-        result = demo_data.DemoSeeder(
+        result = seeding.DemoSeeder(
             users=users,
             transactions=transactions,
             seed=options["seed"],
             years=options["years"],
             until=options["until"] or timezone.localdate(),
         ).run()
-        demo_data.analyze()
+        seeding.analyze()
         elapsed = time.monotonic() - started
         busiest = max(result.per_user.items(), key=lambda item: item[1])
         self.stdout.write(
             f"Seeded {result.users} users, {result.accounts} accounts, {result.categories} categories and "
             f"{result.transactions} transactions in {elapsed:.1f} s.\n"
-            f"Log in as {result.first_email} (… {demo_data.demo_email(result.users)}) "
-            f"with the password {demo_data.DEMO_PASSWORD!r}; "
+            f"Log in as {result.first_email} (… {seeding.demo_email(result.users)}) "
+            f"with the password {seeding.DEMO_PASSWORD!r}; "
             f"{busiest[0]} has the most transactions ({busiest[1]})."
         )

@@ -1,0 +1,154 @@
+"""One error format for every 4xx/5xx answer: RFC 9457 problem details.
+
+The services raise the classes of `finance.core.errors`; this module is the only place that turns an error
+into an HTTP answer.
+
+Body: {"type", "title", "status", "detail", "request_id"} plus "errors" ({field: [messages]}) for invalid
+input. Django's own error pages (404 for unknown paths, 500) use the same shape through `problem_response`.
+"""
+
+from typing import Any
+
+import structlog
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from finance.core.errors import ApplicationError, TooManyRequests
+from finance.core.observability.request_context import current_request_id
+
+log = structlog.get_logger("finance.errors")
+
+TITLES = {
+    400: "Invalid input",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Unprocessable request",
+    429: "Too many requests",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_body(
+    status: int, detail: str, *, errors: dict[str, Any] | None = None, title: str | None = None
+) -> dict:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "request_id": current_request_id(),
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(status: int, detail: str, *, errors: dict | None = None, headers: dict | None = None):
+    response = JsonResponse(problem_body(status, detail, errors=errors), status=status)
+    response["Content-Type"] = PROBLEM_CONTENT_TYPE
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _field_errors(detail: Any) -> dict[str, list[str]]:
+    """Flatten DRF's nested error detail into {"field": ["message", ...]}; nested fields use dots."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
+            for index, inner in enumerate(value):
+                walk(f"{prefix}.{index}" if prefix else str(index), inner)
+        else:
+            messages = value if isinstance(value, list) else [value]
+            flat.setdefault(prefix or "non_field_errors", []).extend(str(m) for m in messages)
+
+    walk("", detail)
+    return flat
+
+
+def _respond(status: int, detail: str, *, errors=None, headers=None, title=None) -> Response:
+    response = Response(
+        problem_body(status, detail, errors=errors, title=title), status=status, headers=headers
+    )
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF exception handler: every error leaves as problem+json."""
+    set_rollback()
+    if isinstance(exc, ApplicationError):
+        headers = {}
+        if isinstance(exc, TooManyRequests) and exc.retry_after:
+            headers["Retry-After"] = str(exc.retry_after)
+        return _respond(
+            exc.status,
+            exc.detail,
+            errors=_field_errors(exc.errors) if exc.errors else None,
+            headers=headers,
+            title=exc.title,
+        )
+    if isinstance(exc, Http404):
+        return _respond(404, "Not found.")
+    if isinstance(exc, PermissionDenied):
+        return _respond(403, "You do not have permission to perform this action.")
+    if isinstance(exc, OperationalError | InterfaceError):
+        log.error("database.unavailable", exc_info=exc)
+        return _respond(503, "The database is unavailable; retry shortly.", headers={"Retry-After": "5"})
+    if isinstance(exc, DatabaseError):
+        return None
+    if isinstance(exc, drf.ValidationError):
+        return _respond(400, "The request has invalid fields.", errors=_field_errors(exc.detail))
+    if isinstance(exc, drf.Throttled):
+        headers = {"Retry-After": str(int(exc.wait))} if exc.wait is not None else None
+        return _respond(429, "Too many requests; retry later.", headers=headers)
+    if isinstance(exc, drf.APIException):
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        elif isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        status = 401 if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed) else exc.status_code
+        detail = exc.detail
+        if isinstance(detail, dict):
+            text = str(detail.get("detail", "")) or TITLES.get(status, "Error")
+        elif isinstance(detail, list):
+            text = "; ".join(str(d) for d in detail)
+        else:
+            text = str(detail)
+        return _respond(status, text, headers=headers)
+    return None
+
+
+def not_found_view(request: HttpRequest, exception: Exception | None = None):
+    return problem_response(404, "No such endpoint.")
+
+
+def server_error_view(request: HttpRequest):
+    return problem_response(500, "Something went wrong on our side; the request id helps us find it.")
+
+
+def bad_request_view(request: HttpRequest, exception: Exception | None = None):
+    return problem_response(400, "Bad request.")
+
+
+def permission_denied_view(request: HttpRequest, exception: Exception | None = None):
+    return problem_response(403, "Forbidden.")

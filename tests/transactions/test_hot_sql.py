@@ -1,0 +1,59 @@
+"""The transaction list's plain SQL gives the rows and counts of transactions_for(), for every filter."""
+
+import datetime
+import itertools
+
+import pytest
+
+from finance.transactions.selectors import transaction_list, transactions_for
+from tests.factories import AccountFactory, CategoryFactory, make_transaction
+
+pytestmark = pytest.mark.django_db
+
+
+def fields(instance) -> list:
+    return [getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields]
+
+
+@pytest.fixture
+def ledger(user, other_user):
+    dollars = AccountFactory(user=user, currency="USD", opening_balance="0")
+    yen = AccountFactory(user=user, currency="JPY", opening_balance="0")
+    food = CategoryFactory(user=user, type="expense")
+    pay = CategoryFactory(user=user, type="income")
+    for day in range(1, 13):
+        account, category = (dollars, food) if day % 3 else (yen, pay)
+        amount = "7" if account is yen else "1.25"
+        make_transaction(account, category, amount, date=datetime.date(2026, 5, day))
+    # Two on one day: the order falls back to the id.
+    make_transaction(dollars, food, "2.50", date=datetime.date(2026, 5, 4))
+    other = AccountFactory(user=other_user)
+    make_transaction(other, CategoryFactory(user=other_user), "9.99", date=datetime.date(2026, 5, 4))
+    return {"dollars": dollars, "yen": yen, "food": food, "pay": pay}
+
+
+def test_every_combination_of_filters_gives_the_orm_rows_and_count(user, ledger):
+    values = {
+        "date_from": datetime.date(2026, 5, 3),
+        "date_to": datetime.date(2026, 5, 9),
+        "account_id": ledger["yen"].pk,
+        "category_id": ledger["food"].pk,
+        "type": "expense",
+    }
+    for size in range(len(values) + 1):
+        for names in itertools.combinations(values, size):
+            filters = {name: values[name] for name in names}
+            expected = list(transactions_for(user, **filters))
+            listed = transaction_list(user, **filters)
+            assert listed.count() == len(expected), filters
+            for start, stop in [(0, 5), (5, 10), (10, 15), (0, 100)]:
+                rows = listed[start:stop]
+                assert [[*fields(t), t.currency] for t in rows] == [
+                    [*fields(t), t.currency] for t in expected[start:stop]
+                ], filters
+
+
+def test_another_users_list_is_empty(other_user, ledger, django_user_model):
+    stranger = django_user_model.objects.create_user("nobody@example.com", "x")
+    assert transaction_list(stranger).count() == 0
+    assert transaction_list(stranger)[0:20] == []
