@@ -7,7 +7,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: help venv run test lint format lock check-balances clean
+.PHONY: help venv run test lint format lock check-balances clean ci checks hygiene schemas system-packages
 
 help:
 	@grep -E '^[a-z0-9-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -28,10 +28,12 @@ run: venv ## migrate and serve the API at http://127.0.0.1:8000 on embedded defa
 test: venv ## run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: venv ## ruff check, ruff format --check, missing migrations
+lint: venv ## ruff check and format, missing migrations, the app graph (import-linter), types (mypy)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --no-input
+	PYTHONPATH=src:. $(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: venv ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
@@ -47,6 +49,27 @@ check-balances: venv ## verify balance == opening + income - expense for every a
 clean: ## remove the virtualenv, local database and caches
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
 
+# --- CI: one definition; .ci/run runs `make ci`, the GitHub workflow runs its parts as jobs -------------------
+ci: hygiene lint checks test ## everything CI checks (needs PostgreSQL and Redis for the tests; see .ci/run)
+
+checks: check-deploy hadolint nginx-check promtool k8s-check schemas ## the configuration checks
+
+system-packages: ## install nginx, Prometheus (promtool) and PgBouncer from the distribution; no daemon is started
+	.ci/install-packages
+
+# The hooks of .pre-commit-config.yaml from pre-commit-hooks (PyPI), over every tracked file.
+hygiene: venv ## YAML parses; text files end in one newline, carry no trailing spaces or conflict markers; no large files
+	git ls-files -z -- '*.yml' '*.yaml' | xargs -0 $(BIN)/check-yaml --allow-multiple-documents
+	git ls-files -z | xargs -0 grep -IlZ '' -- | xargs -0 $(BIN)/end-of-file-fixer
+	git ls-files -z | xargs -0 grep -IlZ '' -- | xargs -0 $(BIN)/trailing-whitespace-fixer
+	git ls-files -z | xargs -0 grep -IlZ '' -- | xargs -0 $(BIN)/check-merge-conflict --assume-in-merge
+	git ls-files -z | xargs -0 $(BIN)/check-added-large-files --enforce-all
+
+schemas: venv ## the workflows, Dependabot and compose files against their schemas
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose*.yml
+
 # --- container and edge -------------------------------------------------------------------------------------
 .PHONY: smoke hadolint nginx-check compose-check
 SMOKE_URL ?=
@@ -60,8 +83,7 @@ hadolint: venv ## lint the Dockerfile
 nginx-check: venv ## nginx -t on nginx/ rendered as the nginx container renders it (backend on loopback)
 	$(PY) -m deploy.local.stack nginx-check
 
-compose-check: venv ## validate docker-compose.yml against the compose specification
-	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+compose-check: schemas ## validate the compose files against the compose specification
 
 # --- delivery -------------------------------------------------------------------------------------------
 .PHONY: k8s-check check-deploy

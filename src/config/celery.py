@@ -8,6 +8,7 @@ run inline in the process that schedules them, so `make run` needs no worker.
 """
 
 import os
+from typing import Any
 
 import structlog
 from celery import Celery, Task, signals
@@ -25,14 +26,14 @@ log = structlog.get_logger("finance.tasks")
 
 # The request id travels with the message, so a task's log lines join the request that caused them.
 @signals.before_task_publish.connect
-def _attach_request_id(headers: dict | None = None, **_) -> None:
+def _attach_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
     request_id = current_request_id()
     if request_id and headers is not None:
         headers.setdefault("request_id", request_id)
 
 
 @signals.task_prerun.connect
-def _bind_task_context(task_id: str | None = None, task: Task | None = None, **_) -> None:
+def _bind_task_context(task_id: str | None = None, task: Task | None = None, **_: Any) -> None:
     if task is None or task.request.is_eager:  # inline: the caller's context already applies
         return
     request_id = getattr(task.request, "request_id", None)
@@ -42,7 +43,7 @@ def _bind_task_context(task_id: str | None = None, task: Task | None = None, **_
 
 
 @signals.task_postrun.connect
-def _clear_task_context(task: Task | None = None, **_) -> None:
+def _clear_task_context(task: Task | None = None, **_: Any) -> None:
     if task is None or task.request.is_eager:
         return
     token = getattr(task.request, "request_id_token", None)

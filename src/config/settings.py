@@ -6,6 +6,7 @@ background tasks run inline. DJANGO_ENV=production demands the real services and
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -112,7 +113,7 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _db = {
         "ENGINE": "django_prometheus.db.backends.sqlite3",
-        "NAME": VAR_DIR / "db.sqlite3",
+        "NAME": str(VAR_DIR / "db.sqlite3"),
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait instead of failing.
         "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
     }
@@ -251,7 +252,7 @@ METRICS_ALLOWED_NETWORKS = env_list(
 # --- static files, i18n ---------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }

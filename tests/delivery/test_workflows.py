@@ -87,7 +87,7 @@ def test_the_schema_check_rejects_a_broken_workflow(tmp_path):
 
 def test_every_make_target_the_workflow_calls_exists_in_the_makefile():
     called = make_targets_called(load(CI))
-    assert {"lint", "test", "k8s-check", "check-deploy"} <= called
+    assert {"hygiene", "lint", "checks", "test"} <= called
     missing = called - makefile_targets()
     assert not missing, f"the workflow calls make targets the Makefile lacks: {sorted(missing)}"
 
@@ -142,8 +142,7 @@ def test_tests_run_on_every_supported_python_against_postgresql_and_redis():
     assert job["env"]["DATABASE_URL"].startswith("postgresql://")
     assert job["env"]["REDIS_URL"].startswith("redis://")
     runs = "\n".join(run_lines({"jobs": {"test": job}}))
-    assert "nginx-light" in runs
-    assert "prometheus" in runs
+    assert "make system-packages" in runs
     assert "--cov-report=xml" in runs
     upload = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["with"]["path"] == "coverage.xml"
@@ -210,3 +209,22 @@ def test_ci_runs_every_pre_commit_hook(hook):
         assert command in commands, f"CI does not run `{command}`"
     else:
         assert re.search(rf"\b{re.escape(hook['id'])}\b", commands), f"CI does not run the {hook['id']} hook"
+
+
+def test_ci_run_and_the_workflow_run_the_one_definition():
+    """.ci/run runs `make ci`; the workflow runs every part of it; neither kills processes by name."""
+    match = re.search(r"^ci:([^#\n]*)##", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert match, "the Makefile has no ci target"
+    parts = set(match.group(1).split())
+    assert {"hygiene", "lint", "checks", "test"} <= parts
+    assert parts <= make_targets_called(load(CI))
+    script = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make ci\b", script, re.MULTILINE)
+    for text in (script, (ROOT / ".ci" / "install-packages").read_text(), *run_lines(load(CI))):
+        assert not re.search(r"\b(pkill|killall|systemctl stop)\b", text), text
+
+
+def test_packages_install_without_starting_their_daemons():
+    script = (ROOT / ".ci" / "install-packages").read_text()
+    assert "policy-rc.d" in script
+    assert "exit 101" in script

@@ -11,6 +11,7 @@ from finance.core.http.fields import DATETIME, Currency, Money, StrictSerializer
 from finance.core.http.idempotency import idempotent
 from finance.core.http.pagination import PagePagination, paginated_response
 from finance.core.money import format_money
+from finance.users.authentication import AuthenticatedRequest
 
 
 class AccountOut(serializers.ModelSerializer):
@@ -64,7 +65,7 @@ class AccountListView(APIView):
     pagination_class = PagePagination  # documents the page envelope and parameters in the schema
 
     @extend_schema(responses={200: AccountOut(many=True)}, tags=["accounts"], summary="Your accounts")
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         query_data(serializers.Serializer, request)  # only page and page_size: refuse anything else
         return paginated_response(request, selectors.accounts_for(request.user), AccountOut)
 
@@ -76,7 +77,7 @@ class AccountListView(APIView):
         summary="Open an account",
     )
     @idempotent
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = AccountCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
         account = services.create_account(user=request.user, **data.validated_data)
@@ -85,7 +86,7 @@ class AccountListView(APIView):
 
 class AccountDetailView(APIView):
     @extend_schema(responses={200: AccountOut}, tags=["accounts"], summary="One account")
-    def get(self, request, pk: int):
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(AccountOut(services.get_account(user=request.user, account_id=pk)).data)
 
     @extend_schema(
@@ -94,7 +95,7 @@ class AccountDetailView(APIView):
         tags=["accounts"],
         summary="Replace name and currency (the balance is never written)",
     )
-    def put(self, request, pk: int):
+    def put(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self._update(request, pk, partial=False)
 
     @extend_schema(
@@ -103,16 +104,16 @@ class AccountDetailView(APIView):
         tags=["accounts"],
         summary="Change name or currency",
     )
-    def patch(self, request, pk: int):
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self._update(request, pk, partial=True)
 
-    def _update(self, request, pk: int, *, partial: bool):
+    def _update(self, request: AuthenticatedRequest, pk: int, *, partial: bool) -> Response:
         data = AccountUpdateIn(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         account = services.update_account(user=request.user, account_id=pk, **data.validated_data)
         return Response(AccountOut(account).data)
 
     @extend_schema(responses={204: None}, tags=["accounts"], summary="Delete an account and its transactions")
-    def delete(self, request, pk: int):
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.delete_account(user=request.user, account_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,5 +1,7 @@
 """Reads of accounts, always filtered by owner in the query."""
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -33,8 +35,9 @@ def account_for_update(*, user_id: int, account_id: int) -> Account | None:
     return next(iter(Account.objects.raw(sql, [account_id, user_id])), None)
 
 
-def balance_mismatches() -> QuerySet[Account]:
-    """Accounts whose balance differs from opening balance + income - expense (one aggregate query)."""
+def balance_mismatches() -> QuerySet[Account, dict[str, Any]]:
+    """Accounts whose balance differs from opening balance + income - expense (one aggregate query):
+    their id, user_id, balance and the expected balance."""
     zero = Value(0, output_field=DecimalField())
     return (
         Account.objects.annotate(
@@ -44,4 +47,5 @@ def balance_mismatches() -> QuerySet[Account]:
         .annotate(expected=F("opening_balance") + F("income") - F("expense"))
         .exclude(balance=F("expected"))
         .order_by("pk")
+        .values("id", "user_id", "balance", "expected")
     )

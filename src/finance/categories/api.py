@@ -7,6 +7,7 @@ from finance.categories import selectors, services
 from finance.categories.models import Category
 from finance.core.http.fields import StrictSerializer, Text, query_data
 from finance.core.http.pagination import PagePagination, paginated_response
+from finance.users.authentication import AuthenticatedRequest
 
 
 class CategoryOut(serializers.ModelSerializer):
@@ -34,14 +35,14 @@ class CategoryListView(APIView):
         tags=["categories"],
         summary="Your categories",
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = query_data(CategoryQuery, request)
         return paginated_response(request, selectors.categories_for(request.user, **query), CategoryOut)
 
     @extend_schema(
         request=CategoryIn, responses={201: CategoryOut}, tags=["categories"], summary="Add a category"
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = CategoryIn(data=request.data)
         data.is_valid(raise_exception=True)
         category = services.create_category(user=request.user, **data.validated_data)
@@ -50,11 +51,11 @@ class CategoryListView(APIView):
 
 class CategoryDetailView(APIView):
     @extend_schema(responses={200: CategoryOut}, tags=["categories"], summary="One category")
-    def get(self, request, pk: int):
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(CategoryOut(services.get_category(user=request.user, category_id=pk)).data)
 
     @extend_schema(request=CategoryIn, responses={200: CategoryOut}, tags=["categories"], summary="Replace")
-    def put(self, request, pk: int):
+    def put(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self._update(request, pk, partial=False)
 
     @extend_schema(
@@ -63,10 +64,10 @@ class CategoryDetailView(APIView):
         tags=["categories"],
         summary="Rename or retype (type only while unused)",
     )
-    def patch(self, request, pk: int):
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self._update(request, pk, partial=True)
 
-    def _update(self, request, pk: int, *, partial: bool):
+    def _update(self, request: AuthenticatedRequest, pk: int, *, partial: bool) -> Response:
         data = CategoryIn(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         category = services.update_category(user=request.user, category_id=pk, **data.validated_data)
@@ -77,6 +78,6 @@ class CategoryDetailView(APIView):
         tags=["categories"],
         summary="Delete an unused category (409 while transactions use it)",
     )
-    def delete(self, request, pk: int):
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.delete_category(user=request.user, category_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,14 +5,17 @@ log stream. Only the subject and the number of recipients are logged: addresses 
 bodies can hold download links.
 """
 
+from collections.abc import Sequence
+
 import structlog
+from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 
 log = structlog.get_logger("finance.mail")
 
 
 class LogEmailBackend(BaseEmailBackend):
-    def send_messages(self, email_messages) -> int:
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         for message in email_messages:
             log.info(
                 "email.not_sent",

@@ -17,9 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from finance.accounts.models import Account
 from finance.categories.models import Category
@@ -74,7 +76,7 @@ def demo_email(number: int) -> str:
     return f"{EMAIL_PREFIX}{number:05d}{EMAIL_DOMAIN}"
 
 
-def demo_users():
+def demo_users() -> QuerySet[User]:
     return User.objects.filter(email__startswith=EMAIL_PREFIX, email__endswith=EMAIL_DOMAIN)
 
 
@@ -92,7 +94,7 @@ class _Picker:
             total += weight
             self.cumulative.append(total)
 
-    def pick(self, rng: random.Random):
+    def pick(self, rng: random.Random) -> Any:
         return self.items[bisect.bisect_right(self.cumulative, rng.random() * self.cumulative[-1])]
 
 
@@ -144,7 +146,7 @@ def _amount(value: float, account: _AccountPlan) -> tuple[str, int]:
 
 
 @contextlib.contextmanager
-def _foreign_keys_checked_once(cursor, table: str) -> Iterator[None]:
+def _foreign_keys_checked_once(cursor: Any, table: str) -> Iterator[None]:
     """Drop the table's foreign keys for the bulk load and add them back unchanged afterwards.
 
     A foreign key checks each copied row with a trigger (three per transaction row, a minute for a
@@ -268,7 +270,9 @@ class DemoSeeder:
             if batch:
                 cursor.executemany(sql, batch)
 
-    def _all_rows(self, plans, counts, balances) -> Iterator[tuple]:
+    def _all_rows(
+        self, plans: list[tuple[int, _Picker, _Picker]], counts: list[int], balances: dict[int, int]
+    ) -> Iterator[tuple]:
         for (user_id, accounts, categories), count in zip(plans, counts, strict=True):
             yield from self._rows_for(user_id, count, accounts, categories, balances)
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core import signing
 from django.http import FileResponse
 from django.urls import reverse
@@ -10,6 +12,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +24,7 @@ from finance.core.http.problems import PROBLEM_CONTENT_TYPE
 from finance.exports import selectors, services, storage
 from finance.exports.models import Export
 from finance.transactions.models import Transaction
+from finance.users.authentication import AuthenticatedRequest
 
 
 class ExportIn(StrictSerializer, PeriodQuery):
@@ -31,7 +35,7 @@ class ExportIn(StrictSerializer, PeriodQuery):
         choices=Transaction.Type.choices, required=False, help_text="Transactions report only."
     )
 
-    def get_fields(self):
+    def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
         fields["from"].required = fields["to"].required = True
         return fields
@@ -68,11 +72,11 @@ class ExportOut(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._links: dict[int, storage.DownloadLink] = {}
 
-    def get_fields(self):
+    def get_fields(self) -> dict[str, serializers.Field]:
         # "from" is a Python keyword: the fields are declared as date_from/date_to and published renamed.
         names = {"date_from": "from", "date_to": "to"}
         return {names.get(name, name): field for name, field in super().get_fields().items()}
@@ -131,7 +135,7 @@ class ExportListView(APIView):
     @extend_schema(
         responses={200: ExportOut(many=True)}, tags=["exports"], summary="Your exports, newest first"
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         query_data(serializers.Serializer, request)  # only page and page_size: refuse anything else
         return paginated_response(request, selectors.exports_for(request.user), ExportOut)
 
@@ -144,7 +148,7 @@ class ExportListView(APIView):
         summary="Export a report as CSV (built in the background; poll the export for its link)",
     )
     @idempotent
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = ExportIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -168,12 +172,12 @@ class ExportDetailView(APIView):
     @extend_schema(
         responses={200: ExportOut}, tags=["exports"], summary="One export; when done, a fresh download link"
     )
-    def get(self, request, pk: int):
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         export = services.get_export(user=request.user, export_id=pk)
         return Response(ExportOut(export, context={"request": request}).data)
 
     @extend_schema(responses={204: None}, tags=["exports"], summary="Delete an export and its file")
-    def delete(self, request, pk: int):
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.delete_export(user=request.user, export_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -202,7 +206,7 @@ class ExportDownloadView(APIView):
         tags=["exports"],
         summary="Download an export through a signed link (local storage only)",
     )
-    def get(self, request, token: str):
+    def get(self, request: Request, token: str) -> FileResponse:
         if not storage.is_local():
             raise NotFound("Exports are served by the file store.")
         try:

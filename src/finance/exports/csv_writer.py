@@ -48,7 +48,14 @@ def _transaction_rows(export: Export) -> Iterator[list]:
             type=filters.get("type"),
         )
         .values_list(
-            "id", "date", "type", "account__name", "category__name", "amount", "currency", "description"
+            "id",
+            "date",
+            "type",
+            "account__name",
+            "category__name",
+            "amount",
+            "account__currency",
+            "description",
         )
         # Server-side cursor on PostgreSQL: rows arrive in chunks instead of one list of everything.
         .iterator(chunk_size=settings.EXPORT_CHUNK_SIZE)
@@ -119,5 +126,5 @@ def write_rows(out: IO[bytes], header: list[str], rows: Iterable[list]) -> int:
 
 
 def write_export(export: Export, out: IO[bytes]) -> int:
-    header, rows = LAYOUTS[export.report]
+    header, rows = LAYOUTS[Export.Report(export.report)]
     return write_rows(out, header, rows(export))

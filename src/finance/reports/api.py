@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -8,12 +10,13 @@ from finance.core import figure_cache
 from finance.core.errors import ValidationFailed
 from finance.core.http.fields import ObjectId, PeriodQuery, query_data
 from finance.reports import selectors
+from finance.users.authentication import AuthenticatedRequest
 
 
 class ReportQuery(PeriodQuery):
     account = ObjectId(required=False, source="account_id")
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         missing = {name: ["This parameter is required."] for name in ("from", "to") if name not in attrs}
         if missing:
             raise ValidationFailed(missing)
@@ -87,7 +90,7 @@ class _ReportView(APIView):
     report_name = ""
     compute = staticmethod(selectors.summary)
 
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> HttpResponse:
         query = query_data(ReportQuery, request)
         params = {
             "from": query["from"].isoformat(),
@@ -124,7 +127,7 @@ class SummaryView(_ReportView):
         tags=["reports"],
         summary="Income, expense and balance for a period",
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> HttpResponse:
         return super().get(request)
 
 
@@ -138,5 +141,5 @@ class ByCategoryView(_ReportView):
         tags=["reports"],
         summary="Totals per category for a period",
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> HttpResponse:
         return super().get(request)

@@ -35,7 +35,8 @@ BY_CATEGORY_SQL = """
 
 def _rows(sql: str, user_id: int, date_from: date, date_to: date, account_id: int | None) -> list[tuple]:
     """The query's rows for the user's transactions dated within the period (and on one account)."""
-    period, params = "t.user_id = %s AND t.date >= %s AND t.date <= %s", [user_id, date_from, date_to]
+    period = "t.user_id = %s AND t.date >= %s AND t.date <= %s"
+    params: list[int | date] = [user_id, date_from, date_to]
     if account_id is not None:
         period, params = f"{period} AND t.account_id = %s", [*params, account_id]
     with connection.cursor() as cursor:

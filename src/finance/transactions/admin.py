@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from finance.transactions.models import Transaction
 
@@ -12,11 +13,11 @@ class TransactionAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     raw_id_fields = ["user", "account", "category"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Transaction | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Transaction | None = None) -> bool:
         return False

@@ -20,6 +20,7 @@ from finance.core.http.pagination import PagePagination, paginated_response
 from finance.core.money import format_money
 from finance.transactions import selectors, services
 from finance.transactions.models import Transaction
+from finance.users.authentication import AuthenticatedRequest
 
 
 class TransactionOut(serializers.ModelSerializer):
@@ -107,7 +108,7 @@ class TransactionListView(APIView):
         tags=["transactions"],
         summary="Your transactions, newest first",
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = query_data(TransactionQuery, request)
         queryset = selectors.transaction_list(
             request.user,
@@ -127,7 +128,7 @@ class TransactionListView(APIView):
         summary="Record income or an expense (moves the account balance)",
     )
     @idempotent
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = TransactionIn(data=request.data)
         data.is_valid(raise_exception=True)
         tx = services.create_transaction(user=request.user, **data.validated_data)
@@ -136,7 +137,7 @@ class TransactionListView(APIView):
 
 class TransactionDetailView(APIView):
     @extend_schema(responses={200: TransactionOut}, tags=["transactions"], summary="One transaction")
-    def get(self, request, pk: int):
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         tx = get_owned_or_404(selectors.transactions_for(request.user), pk, noun="transaction")
         return Response(TransactionOut(tx).data)
 
@@ -146,7 +147,7 @@ class TransactionDetailView(APIView):
         tags=["transactions"],
         summary="Replace a transaction (the balance follows)",
     )
-    def put(self, request, pk: int):
+    def put(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self._update(request, pk, partial=False)
 
     @extend_schema(
@@ -155,16 +156,16 @@ class TransactionDetailView(APIView):
         tags=["transactions"],
         summary="Change a transaction (the balance follows)",
     )
-    def patch(self, request, pk: int):
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self._update(request, pk, partial=True)
 
-    def _update(self, request, pk: int, *, partial: bool):
+    def _update(self, request: AuthenticatedRequest, pk: int, *, partial: bool) -> Response:
         data = TransactionIn(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         tx = services.update_transaction(user=request.user, transaction_id=pk, **data.validated_data)
         return Response(TransactionOut(tx).data)
 
     @extend_schema(responses={204: None}, tags=["transactions"], summary="Delete (the balance is reverted)")
-    def delete(self, request, pk: int):
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.delete_transaction(user=request.user, transaction_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -36,7 +36,8 @@ def transactions_for(
     if type:
         queryset = queryset.filter(type=type)
     currency = Account.objects.filter(pk=OuterRef("account_id")).values("currency")[:1]
-    return queryset.annotate(currency=Subquery(currency)).order_by("-date", "-id")
+    # Fills Transaction.currency, the attribute the model declares for it.
+    return queryset.annotate(currency=Subquery(currency)).order_by("-date", "-id")  # type: ignore[no-redef]
 
 
 # Hot path, plain SQL (docs/adr/0002-hot-path-sql.md): the list is the busiest read of the API, and building

@@ -1,5 +1,8 @@
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -9,6 +12,7 @@ from finance.core.http.client_ip import client_ip
 from finance.core.http.fields import StrictSerializer, Text
 from finance.core.http.pagination import PagePagination, paginated_response
 from finance.users import selectors, services
+from finance.users.authentication import AuthenticatedRequest
 from finance.users.models import User
 
 
@@ -42,7 +46,7 @@ class UserPatchIn(StrictSerializer):
     is_active = serializers.BooleanField(required=False)
     role = serializers.ChoiceField(choices=User.Role.choices, required=False)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             for name in ("is_active",):
                 if name in data and not isinstance(data[name], bool):
@@ -53,7 +57,7 @@ class UserPatchIn(StrictSerializer):
 class IsAdminRole(permissions.BasePermission):
     message = "Only administrators can do this."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: Any) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_admin)
 
 
@@ -75,7 +79,7 @@ class RegisterView(APIView):
         tags=["auth"],
         summary="Create a user",
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = Credentials(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.register_user(**data.validated_data)
@@ -95,7 +99,7 @@ class LoginView(APIView):
         tags=["auth"],
         summary="Get an access and a refresh token",
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = Credentials(data=request.data)
         data.is_valid(raise_exception=True)
         pair = services.login(**data.validated_data, ip=client_ip(request))
@@ -112,7 +116,7 @@ class RefreshView(APIView):
         tags=["auth"],
         summary="Trade a refresh token for a new pair (the old one stops working)",
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = RefreshIn(data=request.data)
         data.is_valid(raise_exception=True)
         pair = services.rotate_refresh(refresh=data.validated_data["refresh"])
@@ -121,7 +125,7 @@ class RefreshView(APIView):
 
 class LogoutView(APIView):
     @extend_schema(request=RefreshIn, responses={204: None}, tags=["auth"], summary="Revoke a refresh token")
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = RefreshIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.logout(user=request.user, refresh=data.validated_data["refresh"])
@@ -130,7 +134,7 @@ class LogoutView(APIView):
 
 class MeView(APIView):
     @extend_schema(responses={200: UserOut}, tags=["auth"], summary="The current user")
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(UserOut(request.user).data)
 
 
@@ -144,7 +148,7 @@ class PasswordView(APIView):
         tags=["auth"],
         summary="Change the password (revokes every refresh token of the user)",
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = PasswordChangeIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.change_password(user=request.user, **data.validated_data)
@@ -156,7 +160,7 @@ class UserListView(APIView):
     permission_classes = [IsAdminRole]
 
     @extend_schema(responses={200: UserOut(many=True)}, tags=["users"], summary="All users (admins only)")
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         return paginated_response(request, selectors.users_list(), UserOut)
 
 
@@ -164,7 +168,7 @@ class UserDetailView(APIView):
     permission_classes = [IsAdminRole]
 
     @extend_schema(responses={200: UserOut}, tags=["users"], summary="One user (admins only)")
-    def get(self, request, pk: int):
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(UserOut(get_owned_or_404(selectors.users_list(), pk, noun="user")).data)
 
     @extend_schema(
@@ -173,7 +177,7 @@ class UserDetailView(APIView):
         tags=["users"],
         summary="Activate, deactivate or change the role of a user (admins only)",
     )
-    def patch(self, request, pk: int):
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         data = UserPatchIn(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.update_user(actor=request.user, user_id=pk, **data.validated_data)

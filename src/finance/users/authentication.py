@@ -8,16 +8,18 @@
 """
 
 import threading
+from typing import Any
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from rest_framework.request import Request
 from rest_framework_simplejwt import authentication, tokens
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from finance.users.models import User
 from finance.users.selectors import user_for_token
 
 MAX_REMEMBERED_TOKENS = 4096
@@ -62,7 +64,7 @@ verified_tokens = VerifiedTokens()
 
 
 @receiver(setting_changed)
-def _forget_tokens_when_keys_change(*, setting: str, **_kwargs) -> None:
+def _forget_tokens_when_keys_change(*, setting: str, **_kwargs: Any) -> None:
     if setting in {"SIMPLE_JWT", "SECRET_KEY"}:
         verified_tokens.clear()
 
@@ -75,25 +77,31 @@ class JWTAuthentication(authentication.JWTAuthentication):
             verified_tokens.remember(raw_token, token)
         return token
 
-    def get_user(self, validated_token: tokens.Token):
+    def get_user(self, validated_token: tokens.Token) -> User:  # type: ignore[override]  # a User, not any user type
         """simplejwt's checks, in its order and with its messages, over the precompiled user read."""
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
-            raise InvalidToken(_("Token contained no recognizable user identification")) from exc
+            raise InvalidToken("Token contained no recognizable user identification") from exc
         user = user_for_token(user_id)
         if user is None:
-            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+            raise AuthenticationFailed("User not found", code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
-            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
         if api_settings.CHECK_REVOKE_TOKEN and validated_token.get(
             api_settings.REVOKE_TOKEN_CLAIM
         ) != get_md5_hash_password(user.password):
-            raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
+            raise AuthenticationFailed("The user's password has been changed.", code="password_changed")
         return user
 
 
 class JWTScheme(SimpleJWTScheme):
     """The OpenAPI security scheme (drf-spectacular matches the exact class, not subclasses)."""
 
-    target_class = JWTAuthentication
+    target_class = "finance.users.authentication.JWTAuthentication"
+
+
+class AuthenticatedRequest(Request):
+    """The request of a view that requires authentication (the default): its user is a User."""
+
+    user: User

@@ -74,7 +74,7 @@ def login(*, email: str, password: str, ip: str) -> TokenPair:
 
 def _parse_refresh(raw: str) -> RefreshToken:
     try:
-        return RefreshToken(raw)
+        return RefreshToken(raw)  # type: ignore[arg-type]  # simplejwt declares Token; it parses text
     except TokenError:
         raise Unauthenticated("The refresh token is invalid or expired.") from None
 

@@ -2,10 +2,13 @@
 
 import functools
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from finance.core.money import MAX_AMOUNT, STORAGE_PLACES, is_currency
 
@@ -16,7 +19,7 @@ _MONEY = re.compile(MONEY_PATTERN)
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know, so a typo or a server-owned field is an error, not ignored."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
@@ -30,7 +33,7 @@ class StrictSerializer(serializers.Serializer):
 class Text(serializers.CharField):
     """A JSON string (numbers and booleans are refused rather than turned into text)."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -46,11 +49,11 @@ class Money(serializers.Field):
         "too_large": f"Must be at most {MAX_AMOUNT:,} in absolute value.",
     }
 
-    def __init__(self, *, positive: bool = True, **kwargs):
+    def __init__(self, *, positive: bool = True, **kwargs: Any):
         self.positive = positive
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data) -> Decimal:
+    def to_internal_value(self, data: Any) -> Decimal:
         if not isinstance(data, str) or not _MONEY.match(data):
             self.fail("invalid")
         try:
@@ -63,18 +66,18 @@ class Money(serializers.Field):
             self.fail("too_large")
         return value
 
-    def to_representation(self, value) -> str:
+    def to_representation(self, value: Any) -> str:
         return f"{Decimal(value).quantize(Decimal(1).scaleb(-STORAGE_PLACES)):f}"
 
 
 class Currency(serializers.ChoiceField):
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any):
         from finance.core.money import currency_codes
 
         super().__init__(choices=sorted(currency_codes()), **kwargs)
         self.error_messages["invalid_choice"] = '"{input}" is not an ISO 4217 currency code.'
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid_choice", input=data)
         if not is_currency(data):
@@ -83,10 +86,10 @@ class Currency(serializers.ChoiceField):
 
 
 class IsoDate(serializers.DateField):
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any):
         super().__init__(format="%Y-%m-%d", input_formats=["iso-8601"], **kwargs)
 
-    def to_internal_value(self, value):
+    def to_internal_value(self, value: Any) -> date:
         if not isinstance(value, str):
             self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(value)
@@ -101,12 +104,12 @@ DATETIME = serializers.DateTimeField()
 class ObjectId(serializers.IntegerField):
     """An id in a body or query: a positive integer within the database's bigint range."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool | float):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -116,7 +119,7 @@ PAGE_PARAMS = frozenset({"page", "page_size"})
 
 
 @functools.cache
-def _query_fields(serializer_class: type[serializers.Serializer]):
+def _query_fields(serializer_class: type[serializers.Serializer]) -> Any:
     """The serializer's fields, built and bound once per class.
 
     Building them is most of the cost of validating a query string (DRF deep-copies every declared field for
@@ -126,7 +129,7 @@ def _query_fields(serializer_class: type[serializers.Serializer]):
     return serializer_class().fields
 
 
-def query_data(serializer_class: type[serializers.Serializer], request) -> dict:
+def query_data(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     """Validate query parameters with a serializer (one value per name; unknown names are refused)."""
     params = request.query_params
     fields = _query_fields(serializer_class)
@@ -143,14 +146,14 @@ def query_data(serializer_class: type[serializers.Serializer], request) -> dict:
 class PeriodQuery(serializers.Serializer):
     """from/to, both inclusive; from may not be after to, and a period is capped (MAX_PERIOD_DAYS)."""
 
-    def get_fields(self):
+    def get_fields(self) -> dict[str, serializers.Field]:
         # "from" is a Python keyword, so these fields cannot be declared as class attributes.
         fields = super().get_fields()
         fields["from"] = IsoDate(required=False, help_text="First day, inclusive (YYYY-MM-DD).")
         fields["to"] = IsoDate(required=False, help_text="Last day, inclusive (YYYY-MM-DD).")
         return fields
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         from django.conf import settings
 
         start, end = attrs.get("from"), attrs.get("to")

@@ -35,6 +35,7 @@ from django.db import DatabaseError, IntegrityError, OperationalError, connectio
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from finance.core.errors import Conflict, Unprocessable, ValidationFailed
@@ -94,7 +95,7 @@ def _lock_not_available(error: DatabaseError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) == _LOCK_NOT_AVAILABLE
 
 
-def _claim(*, user, endpoint: str, key: str, print_: str) -> _Claim | _Replay:
+def _claim(*, user: Any, endpoint: str, key: str, print_: str) -> _Claim | _Replay:
     for _attempt in range(_CLAIM_ATTEMPTS):
         now = timezone.now()
         fresh = {
@@ -114,13 +115,14 @@ def _claim(*, user, endpoint: str, key: str, print_: str) -> _Claim | _Replay:
             pass  # the key is taken: look at the request that took it
         try:
             with transaction.atomic():
-                record = (
+                found = (
                     IdempotencyRecord.objects.select_for_update(nowait=True)
                     .filter(user=user, endpoint=endpoint, key=key)
                     .first()
                 )
-                if record is None:
+                if found is None:
                     continue  # released by a failed first request since: claim again
+                record = found
                 # We hold the row lock now: on PostgreSQL a live owner would hold it (NOWAIT failed above).
                 abandoned = record.state == IdempotencyRecord.State.IN_FLIGHT and (
                     connection.features.has_select_for_update_nowait
@@ -138,7 +140,7 @@ def _claim(*, user, endpoint: str, key: str, print_: str) -> _Claim | _Replay:
                     )
                 if record.state == IdempotencyRecord.State.IN_FLIGHT:
                     raise Conflict(f"A request with this {HEADER} is still being processed; retry shortly.")
-                return _Replay(record.response_status, record.response_body)
+                return _Replay(record.response_status or 200, record.response_body)
         except OperationalError as error:
             if _lock_not_available(error):
                 raise Conflict(
@@ -161,7 +163,14 @@ def _as_json(data: Any) -> Any:
     return json.loads(JSONRenderer().render(data)) if data is not None else None
 
 
-def _run(view_method: Callable, claim: _Claim, view, request, args, kwargs) -> Response:
+def _run(
+    view_method: Callable[..., Response],
+    claim: _Claim,
+    view: Any,
+    request: Request,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Response:
     try:
         with transaction.atomic():
             held = (
@@ -187,11 +196,11 @@ def _run(view_method: Callable, claim: _Claim, view, request, args, kwargs) -> R
         raise
 
 
-def idempotent(view_method: Callable) -> Callable:
+def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
     """Decorate an APIView `post` method to honour the Idempotency-Key header (see the module docs)."""
 
     @functools.wraps(view_method)
-    def wrapper(view, request, *args, **kwargs):
+    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get(HEADER)
         if key is None:
             return view_method(view, request, *args, **kwargs)
@@ -201,7 +210,7 @@ def idempotent(view_method: Callable) -> Callable:
             )
         match = request.resolver_match
         endpoint = f"{request.method} {match.view_name if match else request.path}"
-        print_ = fingerprint(request.method, request.path, request.data)
+        print_ = fingerprint(str(request.method), request.path, request.data)
         outcome = _claim(user=request.user, endpoint=endpoint, key=key, print_=print_)
         if isinstance(outcome, _Replay):
             log.info("idempotency.replayed", endpoint=endpoint)
@@ -209,5 +218,5 @@ def idempotent(view_method: Callable) -> Callable:
         return _run(view_method, outcome, view, request, args, kwargs)
 
     # The schema annotations of the wrapped method stay, with the header documented on top of them.
-    wrapper.kwargs = dict(getattr(view_method, "kwargs", {}))
+    wrapper.kwargs = dict(getattr(view_method, "kwargs", {}))  # type: ignore[attr-defined]
     return extend_schema(parameters=[KEY_PARAMETER, REPLAYED_PARAMETER])(wrapper)

@@ -18,7 +18,7 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-def _positive_int(request, name: str, default: int, maximum: int | None = None) -> int:
+def _positive_int(request: Request, name: str, default: int, maximum: int | None = None) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
@@ -35,10 +35,10 @@ class PagePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int:
         return _positive_int(request, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         number = _positive_int(request, "page", 1)
         size = self.get_page_size(request)
         self.request = request
@@ -55,12 +55,12 @@ class PagePagination(PageNumberPagination):
         self.page = paginator.page(number)
         return list(self.page)
 
-    def get_paginated_response_schema(self, schema):
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         result = super().get_paginated_response_schema(schema)
         result["required"] = ["count", "next", "previous", "results"]
         return result
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
             {
                 "name": "page",

@@ -44,7 +44,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 def problem_body(
     status: int, detail: str, *, errors: dict[str, Any] | None = None, title: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title or TITLES.get(status, "Error"),
@@ -57,7 +57,9 @@ def problem_body(
     return body
 
 
-def problem_response(status: int, detail: str, *, errors: dict | None = None, headers: dict | None = None):
+def problem_response(
+    status: int, detail: str, *, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> JsonResponse:
     response = JsonResponse(problem_body(status, detail, errors=errors), status=status)
     response["Content-Type"] = PROBLEM_CONTENT_TYPE
     for name, value in (headers or {}).items():
@@ -84,7 +86,14 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
     return flat
 
 
-def _respond(status: int, detail: str, *, errors=None, headers=None, title=None) -> Response:
+def _respond(
+    status: int,
+    detail: str,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+    title: str | None = None,
+) -> Response:
     response = Response(
         problem_body(status, detail, errors=errors, title=title), status=status, headers=headers
     )
@@ -92,7 +101,7 @@ def _respond(status: int, detail: str, *, errors=None, headers=None, title=None)
     return response
 
 
-def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler: every error leaves as problem+json."""
     set_rollback()
     if isinstance(exc, ApplicationError):
@@ -118,14 +127,17 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, drf.ValidationError):
         return _respond(400, "The request has invalid fields.", errors=_field_errors(exc.detail))
     if isinstance(exc, drf.Throttled):
-        headers = {"Retry-After": str(int(exc.wait))} if exc.wait is not None else None
-        return _respond(429, "Too many requests; retry later.", headers=headers)
+        wait = getattr(exc, "wait", None)
+        return _respond(
+            429, "Too many requests; retry later.", headers={"Retry-After": str(int(wait))} if wait else None
+        )
     if isinstance(exc, drf.APIException):
-        headers = {}
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
+        challenge: dict[str, str] = {}
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            challenge["WWW-Authenticate"] = auth_header
         elif isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
-            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+            challenge["WWW-Authenticate"] = 'Bearer realm="api"'
         status = 401 if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed) else exc.status_code
         detail = exc.detail
         if isinstance(detail, dict):
@@ -134,21 +146,21 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
             text = "; ".join(str(d) for d in detail)
         else:
             text = str(detail)
-        return _respond(status, text, headers=headers)
+        return _respond(status, text, headers=challenge)
     return None
 
 
-def not_found_view(request: HttpRequest, exception: Exception | None = None):
+def not_found_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return problem_response(404, "No such endpoint.")
 
 
-def server_error_view(request: HttpRequest):
+def server_error_view(request: HttpRequest) -> JsonResponse:
     return problem_response(500, "Something went wrong on our side; the request id helps us find it.")
 
 
-def bad_request_view(request: HttpRequest, exception: Exception | None = None):
+def bad_request_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return problem_response(400, "Bad request.")
 
 
-def permission_denied_view(request: HttpRequest, exception: Exception | None = None):
+def permission_denied_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return problem_response(403, "Forbidden.")

@@ -1,5 +1,7 @@
 """OpenAPI post-processing: the problem+json error responses every operation can give."""
 
+from typing import Any
+
 PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status", "detail", "request_id"],
@@ -28,7 +30,9 @@ _DESCRIPTIONS = {
 _NO_CREDENTIALS = {"/auth/register", "/exports/download/{token}"}
 
 
-def add_problem_responses(result, generator, request, public):
+def add_problem_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path, operations in result.get("paths", {}).items():

@@ -15,6 +15,9 @@ from psycopg.pq import TransactionStatus
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    health_check_done: bool
+    health_check_enabled: bool
+
     def _quietly_idle(self) -> bool:
         connection = self.connection
         if connection is None or connection.closed or connection.broken:
@@ -27,7 +30,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         return not readable
 
-    def close_if_health_check_failed(self):
+    def close_if_health_check_failed(self) -> None:
         if (
             self.connection is not None
             and self.health_check_enabled

@@ -1,5 +1,7 @@
 """Delete Idempotency-Key records past their IDEMPOTENCY_TTL (run it daily, e.g. from cron or a CronJob)."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -11,7 +13,7 @@ BATCH = 5000
 class Command(BaseCommand):
     help = "Delete expired Idempotency-Key records in batches."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
         total = 0
         while True:

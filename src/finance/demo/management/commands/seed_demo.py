@@ -2,8 +2,9 @@
 
 import time
 from datetime import date
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from finance.demo import seeding
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         f"{seeding.DEMO_PASSWORD!r}."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--users", type=int, default=10, help="How many demo users (default 10).")
         parser.add_argument(
             "--transactions", type=int, default=10000, help="Transactions in all, spread unevenly over users."
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="Delete earlier demo users and everything they own first."
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         users, transactions = options["users"], options["transactions"]
         if users < 1 or transactions < 0 or options["years"] < 1:
             raise CommandError("--users and --years must be at least 1, --transactions at least 0.")

@@ -1,9 +1,10 @@
 """Create the exports bucket when it does not exist (the compose stack's storage-init step runs this)."""
 
 import time
+from typing import Any
 
 from botocore.exceptions import ClientError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from finance.exports import storage
 
@@ -11,7 +12,7 @@ from finance.exports import storage
 class Command(BaseCommand):
     help = "Create the S3 bucket for exports if it is missing. Does nothing when exports use local files."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--wait",
             type=int,
@@ -19,8 +20,8 @@ class Command(BaseCommand):
             help="Seconds to keep retrying while the store is unreachable (it may still be starting).",
         )
 
-    def handle(self, *args, wait: int, **options):
-        backend = storage.exports_storage()
+    def handle(self, *args: Any, wait: int, **options: Any) -> None:
+        backend: Any = storage.exports_storage()  # an S3Storage, or a FileSystemStorage
         if storage.is_local():
             self.stdout.write(f"Exports are kept on local disk ({backend.location}); no bucket needed.")
             return
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb} {backend.bucket_name}")
 
     @staticmethod
-    def _ensure(backend) -> bool:
+    def _ensure(backend: Any) -> bool:
         client = backend.connection.meta.client
         try:
             client.head_bucket(Bucket=backend.bucket_name)
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in {"404", "NoSuchBucket", "NotFound"}:
                 raise
-        params: dict = {"Bucket": backend.bucket_name}
+        params: dict[str, Any] = {"Bucket": backend.bucket_name}
         # us-east-1 is the default location and must not be named (S3 refuses it).
         if backend.region_name and backend.region_name != "us-east-1":
             params["CreateBucketConfiguration"] = {"LocationConstraint": backend.region_name}
