@@ -60,7 +60,7 @@ def test_unexpected_errors_are_500_problem_without_a_traceback(client, monkeypat
     def explode(user):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(selectors, "accounts_for", explode)  # what GET /accounts reads through
+    monkeypatch.setattr(selectors, "account_list", explode)  # what GET /accounts reads through
     client.raise_request_exception = False
     response = client.get("/accounts")
     assert response.status_code == 500

@@ -5,7 +5,8 @@ import itertools
 
 import pytest
 
-from finance.transactions.selectors import transaction_list, transactions_for
+from finance.transactions.models import Transaction
+from finance.transactions.selectors import TRANSACTION_COLUMNS, transaction_list, transactions_for
 from tests.factories import AccountFactory, CategoryFactory, make_transaction
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,7 @@ def test_another_users_list_is_empty(other_user, ledger, django_user_model):
     stranger = django_user_model.objects.create_user("nobody@example.com", "x")
     assert transaction_list(stranger).count() == 0
     assert transaction_list(stranger)[0:20] == []
+
+
+def test_the_columns_read_are_every_field_of_the_model():
+    assert list(TRANSACTION_COLUMNS) == [field.attname for field in Transaction._meta.concrete_fields]

@@ -67,7 +67,7 @@ class AccountListView(APIView):
     @extend_schema(responses={200: AccountOut(many=True)}, tags=["accounts"], summary="Your accounts")
     def get(self, request: AuthenticatedRequest) -> Response:
         query_data(serializers.Serializer, request)  # only page and page_size: refuse anything else
-        return paginated_response(request, selectors.accounts_for(request.user), AccountOut)
+        return paginated_response(request, selectors.account_list(request.user), AccountOut)
 
     @extend_schema(
         request=AccountCreateIn,

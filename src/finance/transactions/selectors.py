@@ -1,6 +1,7 @@
 """Reads of transactions, always filtered by owner in the query."""
 
 from datetime import date
+from typing import Any
 
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -40,10 +41,11 @@ def transactions_for(
     return queryset.annotate(currency=Subquery(currency)).order_by("-date", "-id")  # type: ignore[no-redef]
 
 
-# Hot path, plain SQL (docs/adr/0002-hot-path-sql.md): the list is the busiest read of the API, and building
-# its page and count queries with the ORM cost more CPU than running them. Each filter adds a fixed
-# condition with its value as a parameter. tests/transactions/test_hot_sql.py checks that every combination
-# returns what transactions_for() returns.
+# Hot path, plain SQL on PostgreSQL (docs/adr/0002-hot-path-sql.md): the list is the busiest read of the API,
+# and building its page and count queries with the ORM cost more CPU than running them. Each filter adds a
+# fixed condition with its value as a parameter. Other databases run transactions_for() itself (SQLite's
+# driver returns other types); tests/transactions/test_hot_sql.py checks on PostgreSQL that every
+# combination of filters gives what transactions_for() gives.
 _LIST_FILTERS = {
     "date_from": "t.date >= %s",
     "date_to": "t.date <= %s",
@@ -51,6 +53,17 @@ _LIST_FILTERS = {
     "category_id": "t.category_id = %s",
     "type": "t.type = %s",
 }
+TRANSACTION_COLUMNS = (
+    "id",
+    "user_id",
+    "account_id",
+    "category_id",
+    "type",
+    "amount",
+    "description",
+    "date",
+    "created_at",
+)
 LIST_PAGE_SQL = """
     SELECT t.id, t.user_id, t.account_id, t.category_id, t.type, t.amount, t.description, t.date,
            t.created_at, a.currency
@@ -73,8 +86,8 @@ def transaction_list(
     category_id: int | None = None,
     type: str | None = None,
 ) -> SqlList[Transaction]:
-    """transactions_for() as a list to paginate, read with plain SQL. Its count is cached until the user's
-    next write: COUNT(*) over ten thousand rows is the costliest part of a page, and only writes change it."""
+    """transactions_for() as a list to paginate. Its count is cached until the user's next write: COUNT(*)
+    over ten thousand rows is the costliest part of a page, and only writes change it."""
     given = {
         "date_from": date_from,
         "date_to": date_to,
@@ -84,16 +97,41 @@ def transaction_list(
     }
     filters = {name: value for name, value in given.items() if value is not None}
     conditions = " AND ".join(["t.user_id = %s", *(_LIST_FILTERS[name] for name in filters)])
-    params = [user.pk, *filters.values()]
+    params: list[Any] = [user.pk, *filters.values()]
+    page_sql, count_sql = (
+        LIST_PAGE_SQL.format(conditions=conditions),
+        LIST_COUNT_SQL.format(conditions=conditions),
+    )
+
+    def orm() -> QuerySet[Transaction]:
+        return transactions_for(
+            user,
+            date_from=date_from,
+            date_to=date_to,
+            account_id=account_id,
+            category_id=category_id,
+            type=type,
+        )
 
     def page(limit: int, offset: int) -> list[Transaction]:
-        sql = LIST_PAGE_SQL.format(conditions=conditions)
-        return list(Transaction.objects.raw(sql, [*params, limit, offset]))
+        if connection.vendor != "postgresql":
+            return list(orm()[offset : offset + limit])
+        with connection.cursor() as cursor:
+            cursor.execute(page_sql, [*params, limit, offset])
+            rows = cursor.fetchall()
+        found = []
+        for *values, currency in rows:
+            tx = Transaction.from_db(connection.alias, TRANSACTION_COLUMNS, values)
+            tx.currency = currency
+            found.append(tx)
+        return found
 
     def count() -> int:
+        if connection.vendor != "postgresql":
+            return orm().count()
         with connection.cursor() as cursor:
-            cursor.execute(LIST_COUNT_SQL.format(conditions=conditions), params)
-            return cursor.fetchone()[0]
+            cursor.execute(count_sql, params)
+            return int(cursor.fetchone()[0])
 
     def cached_count() -> int:
         key = {name: str(value) for name, value in filters.items()}
