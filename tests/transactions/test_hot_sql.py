@@ -2,9 +2,12 @@
 
 import datetime
 import itertools
+from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 
+from finance.transactions import services
 from finance.transactions.models import Transaction
 from finance.transactions.selectors import TRANSACTION_COLUMNS, transaction_list, transactions_for
 from tests.factories import AccountFactory, CategoryFactory, make_transaction
@@ -62,3 +65,28 @@ def test_another_users_list_is_empty(other_user, ledger, django_user_model):
 
 def test_the_columns_read_are_every_field_of_the_model():
     assert list(TRANSACTION_COLUMNS) == [field.attname for field in Transaction._meta.concrete_fields]
+
+
+def test_the_insert_writes_the_row_the_orm_writes(user):
+    if connection.vendor != "postgresql":
+        pytest.skip("the plain INSERT runs on PostgreSQL; other databases use the ORM's create()")
+    account = AccountFactory(user=user, currency="JPY", opening_balance="0")
+    category = CategoryFactory(user=user, type="income")
+    given = {
+        "user": user,
+        "account": account,
+        "category": category,
+        "type": "income",
+        "amount": Decimal("1200"),
+        "date": datetime.date(2026, 2, 28),
+        "description": "Gift ☺",
+    }
+    with transaction.atomic():
+        inserted = services._insert(**given)
+    created = Transaction.objects.create(**given)
+    stored = Transaction.objects.get(pk=inserted.pk)
+    assert fields(inserted)[1:] == fields(stored)[1:]  # what the service hands back is what was written
+    assert (
+        fields(stored)[1:-1] == fields(Transaction.objects.get(pk=created.pk))[1:-1]
+    )  # id, created_at apart
+    assert stored.created_at.tzinfo is not None
