@@ -140,9 +140,13 @@ def ensure_seeded(server: str, name: str, env: dict[str, str]) -> str:
 def bench_user(url: str) -> tuple[str, int, int]:
     """(email, id, transactions) of the demo user whose count is nearest 10k."""
     with psycopg.connect(url) as conn:
+        # Left by an interrupted run: its accounts and their transactions.
         conn.execute(
-            "DELETE FROM accounts_account WHERE name = %s", [WRITES_ACCOUNT]
-        )  # left by an interrupted run (its transactions go with it)
+            "DELETE FROM transactions_transaction WHERE account_id IN "
+            "(SELECT id FROM accounts_account WHERE name = %s)",
+            [WRITES_ACCOUNT],
+        )
+        conn.execute("DELETE FROM accounts_account WHERE name = %s", [WRITES_ACCOUNT])
         conn.commit()
         # The last run's writes left dead rows: vacuum as autovacuum eventually would, so that counts stay
         # index-only scans and every run starts from the same state.
