@@ -682,7 +682,9 @@ def main(argv: list[str] | None = None) -> int:
             "SELECT min(date), max(date) FROM transactions_transaction WHERE user_id = %s", [user_id]
         ).fetchone()
 
-    env = live.app_env(url, JWT_ACCESS_TTL="3600", **RELAXED_LIMITS)
+    # Workers are not recycled mid-run (gunicorn's max_requests): a restart adds noise to the window it falls
+    # in, and nginx can answer 502 for a request sent on a keep-alive connection the old worker just closed.
+    env = live.app_env(url, JWT_ACCESS_TTL="3600", GUNICORN_MAX_REQUESTS="0", **RELAXED_LIMITS)
     gunicorn = live.Gunicorn(env, workers=args.workers, threads=4)
     proxy = None
     try:
