@@ -189,6 +189,15 @@ def http(
     return status, response_headers, parsed
 
 
+def metric_value(base_url: str, name: str) -> float:
+    """The value of an unlabelled metric on the app's /metrics (summed over the live workers)."""
+    status, _, text = http("GET", f"{base_url}/metrics")
+    if status != 200:
+        raise AssertionError(f"/metrics answered {status}")
+    [value] = [line.split()[1] for line in text.splitlines() if line.startswith(f"{name} ")]
+    return float(value)
+
+
 def app_env(database_url: str, **overrides: str) -> dict[str, str]:
     """Environment for an app process: production settings on the given database and this machine's Redis."""
     # Child processes may write bytecode: each Django start otherwise recompiles about a thousand modules.

@@ -7,7 +7,7 @@ a worker still holding the old row would let one through.
 
 import pytest
 
-from deploy.local.live import ApiUser, http, postgres_url, running_app, wait_until
+from deploy.local.live import ApiUser, metric_value, postgres_url, running_app, wait_until
 from finance.users.user_cache import LISTENER_NAME
 
 pytestmark = [pytest.mark.process, pytest.mark.postgres]
@@ -30,13 +30,8 @@ def app():
 
 
 def listening_workers(app) -> float:
-    """What /metrics says (finance_user_cache_listening, summed over the live workers)."""
-    status, _, text = http("GET", f"{app.url}/metrics")
-    assert status == 200
-    [value] = [
-        line.split()[1] for line in text.splitlines() if line.startswith("finance_user_cache_listening ")
-    ]
-    return float(value)
+    """What /metrics says: the workers serving users from memory, summed over the live workers."""
+    return metric_value(app.url, "finance_user_cache_listening")
 
 
 def sql(app, query: str, *params) -> None:

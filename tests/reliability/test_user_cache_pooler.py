@@ -11,8 +11,8 @@ from deploy.local.live import (
     Gunicorn,
     PgBouncer,
     app_env,
-    http,
     live_database,
+    metric_value,
     migrate,
     postgres_url,
     wait_until,
@@ -41,12 +41,8 @@ def app():
 
 
 def listening_workers(app) -> float:
-    status, _, text = http("GET", f"{app.url}/metrics")
-    assert status == 200
-    [value] = [
-        line.split()[1] for line in text.splitlines() if line.startswith("finance_user_cache_listening ")
-    ]
-    return float(value)
+    """What /metrics says: the workers serving users from memory, summed over the live workers."""
+    return metric_value(app.url, "finance_user_cache_listening")
 
 
 def test_workers_that_hear_no_notifications_refuse_a_deactivated_user_at_once(app):
