@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "finance.accounts",
     "finance.categories",
     "finance.transactions",
+    "finance.transfers",
     "finance.reports",
     "finance.exports",
     "finance.demo",
@@ -211,7 +212,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # One name per set of choices that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "EntryTypeEnum": "finance.categories.models.Category.Type",
+        "TransactionTypeEnum": "finance.transactions.models.Transaction.Type",
+        "IntervalEnum": ["day", "week", "month"],
+        "TrendIntervalEnum": ["week", "month"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "finance.core.http.schema.add_problem_responses",

@@ -9,6 +9,7 @@ from finance.core.observability import health, metrics
 from finance.exports import api as exports_api
 from finance.reports import api as reports
 from finance.transactions import api as transactions
+from finance.transfers import api as transfers
 from finance.users import api as users
 
 register_converter(ObjectIdConverter, "id")
@@ -29,8 +30,13 @@ urlpatterns = [
     path("categories/<id:pk>", categories.CategoryDetailView.as_view(), name="category-detail"),
     path("transactions", transactions.TransactionListView.as_view(), name="transaction-list"),
     path("transactions/<id:pk>", transactions.TransactionDetailView.as_view(), name="transaction-detail"),
+    path("transfers", transfers.TransferListView.as_view(), name="transfer-list"),
+    path("transfers/<id:pk>", transfers.TransferDetailView.as_view(), name="transfer-detail"),
+    path("accounts/<id:pk>/balances", reports.AccountBalancesView.as_view(), name="account-balances"),
     path("reports/summary", reports.SummaryView.as_view(), name="report-summary"),
     path("reports/by-category", reports.ByCategoryView.as_view(), name="report-by-category"),
+    path("reports/trends", reports.TrendsView.as_view(), name="report-trends"),
+    path("reports/net-worth", reports.NetWorthView.as_view(), name="report-net-worth"),
     path("exports", exports_api.ExportListView.as_view(), name="export-list"),
     path("exports/<id:pk>", exports_api.ExportDetailView.as_view(), name="export-detail"),
     path("exports/download/<str:token>", exports_api.ExportDownloadView.as_view(), name="export-download"),

@@ -9,11 +9,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from finance.accounts.models import Account
-from finance.accounts.selectors import balance_mismatches
 from finance.categories.models import Category
 from finance.core.money import minor_units
 from finance.demo import seeding
+from finance.transactions import figures
 from finance.transactions.models import Transaction
+from finance.transactions.selectors import balance_mismatches
+from finance.transfers.models import Transfer
 from finance.users.models import User
 from load import target
 
@@ -42,20 +44,32 @@ def snapshot() -> list[tuple]:
         for a in Account.objects.select_related("user")
     )
     rows = sorted(
-        (t.user.email, t.account.name, t.category.name, t.type, t.amount, t.date, t.created_at, t.description)
+        (
+            t.user.email,
+            t.account.name,
+            t.category.name if t.category else "",
+            t.type,
+            t.direction,
+            t.amount,
+            t.date,
+            t.created_at,
+            t.description,
+        )
         for t in Transaction.objects.select_related("user", "account", "category")
     )
     return [*accounts, *rows]
 
 
 def assert_balances_match() -> None:
-    """balance == opening balance + income - expense, summed exactly in Python (SQLite sums floats)."""
+    """balance == opening + income - expense + transfers in - out, summed exactly in Python (SQLite sums
+    floats), and on PostgreSQL the pre-aggregated figures equal the rows."""
     expected = {a.pk: a.opening_balance for a in Account.objects.all()}
-    for account_id, type_, amount in Transaction.objects.values_list("account_id", "type", "amount"):
-        expected[account_id] += amount if type_ == "income" else -amount
+    for account_id, direction, amount in Transaction.objects.values_list("account_id", "direction", "amount"):
+        expected[account_id] += amount if direction == "in" else -amount
     assert {a.pk: a.balance for a in Account.objects.all()} == expected
     if connection.vendor == "postgresql":
         assert not list(balance_mismatches())  # the operator's check agrees
+        assert figures.mismatches() == []
 
 
 def test_it_seeds_users_accounts_categories_and_transactions_that_keep_the_balance_invariant():
@@ -75,9 +89,25 @@ def test_it_seeds_users_accounts_categories_and_transactions_that_keep_the_balan
 
 def test_seeded_rows_follow_the_domain_rules():
     seed()
+    assert Transfer.objects.count() > 0
+    for transfer in Transfer.objects.all():
+        legs = {leg.direction: leg for leg in transfer.legs.all()}
+        assert set(legs) == {"in", "out"}
+        assert (legs["out"].account_id, legs["out"].amount) == (transfer.from_account_id, transfer.amount)
+        assert (legs["in"].account_id, legs["in"].amount) == (transfer.to_account_id, transfer.to_amount)
+        assert transfer.from_account.currency == transfer.currency
+        assert transfer.to_account.currency == transfer.to_currency
+        if transfer.currency == transfer.to_currency:
+            assert transfer.amount == transfer.to_amount
     for tx in Transaction.objects.select_related("account", "category"):
-        assert tx.type == tx.category.type
-        assert tx.account.user_id == tx.user_id == tx.category.user_id
+        if tx.type == "transfer":
+            assert tx.category is None
+            assert tx.transfer_id is not None
+        else:
+            assert tx.type == tx.category.type
+            assert tx.account.user_id == tx.user_id == tx.category.user_id
+            assert tx.direction == ("in" if tx.type == "income" else "out")
+        assert tx.account.user_id == tx.user_id
         assert tx.amount > 0
         # No more decimals than the currency has (JPY has none).
         places = minor_units(tx.account.currency)

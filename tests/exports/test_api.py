@@ -64,7 +64,7 @@ def test_the_object_key_is_random_under_the_users_prefix(
         ({"report": "summary", "account": 0, **JANUARY}, "account"),
         ({"report": "summary", "type": "expense", **JANUARY}, "type"),
         ({"report": "by-category", "category": 1, **JANUARY}, "category"),
-        ({"report": "transactions", "type": "transfer", **JANUARY}, "type"),
+        ({"report": "transactions", "type": "gift", **JANUARY}, "type"),
         ({"report": "summary", "status": "done", **JANUARY}, "status"),
     ],
 )

@@ -103,6 +103,7 @@ def test_it_streams_rows_into_a_spooled_file_that_spills_to_disk(user, settings)
             account=account,
             category=category,
             type="income",
+            direction="in",
             amount=Decimal("1.00"),
             date=datetime.date(2026, 2, 1 + n % 28),
             description="x" * 200,

@@ -15,7 +15,9 @@ from finance.accounts.models import Account
 from finance.categories.models import Category
 from finance.exports.models import Export
 from finance.exports.services import request_export
-from finance.transactions.models import Transaction
+from finance.transactions.models import AccountDay, CategoryDay, CategoryMonth, Transaction
+from finance.transfers.models import Transfer
+from finance.transfers.services import create_transfer
 from finance.users.api import IsAdminRole
 from finance.users.models import User
 from tests.factories import PASSWORD, AccountFactory, CategoryFactory, make_transaction
@@ -71,12 +73,16 @@ class World:
     income: Category = field(init=False)
     expense: Category = field(init=False)
     transaction: Transaction = field(init=False)
+    savings: Account = field(init=False)
+    transfer: Transfer = field(init=False)
 
     def __post_init__(self) -> None:
         self.account = AccountFactory(user=self.user, currency="USD", opening_balance=Decimal("100.00"))
         self.income = CategoryFactory(user=self.user, type="income")
         self.expense = CategoryFactory(user=self.user, type="expense")
         self.transaction = make_transaction(self.account, self.expense, amount="5.00")
+        self.savings = AccountFactory(user=self.user, currency="USD", opening_balance=Decimal("0"))
+        self.transfer = _transfer(self.account, self.savings)
 
     def transaction_body(self) -> dict:
         return {
@@ -89,6 +95,21 @@ class World:
         }
 
 
+def _transfer(source: Account, target: Account) -> Transfer:
+    return create_transfer(
+        user=source.user,
+        from_account_id=source.pk,
+        to_account_id=target.pk,
+        amount=Decimal("4.00"),
+        date=date(2026, 3, 2),
+    )
+
+
+def _owned_transfer(owner: User) -> int:
+    source = AccountFactory(user=owner, currency="USD", opening_balance=Decimal("50.00"))
+    return _transfer(source, AccountFactory(user=owner, currency="USD")).pk
+
+
 def _owned_transaction(owner: User) -> int:
     account = AccountFactory(user=owner, currency="USD", opening_balance=Decimal("50.00"))
     return make_transaction(account, CategoryFactory(user=owner, type="expense"), amount="7.00").pk
@@ -99,6 +120,8 @@ OWNED_OBJECTS = {
     "account-detail": lambda owner: AccountFactory(user=owner, currency="EUR").pk,
     "category-detail": lambda owner: CategoryFactory(user=owner).pk,
     "transaction-detail": _owned_transaction,
+    "transfer-detail": _owned_transfer,
+    "account-balances": lambda owner: AccountFactory(user=owner, currency="EUR").pk,
     "user-detail": lambda owner: owner.pk,
     "export-detail": lambda owner: request_export(
         user=owner, report="summary", date_from=date(2026, 1, 1), date_to=date(2026, 1, 31)
@@ -122,6 +145,14 @@ WRITE_BODIES = {
     ("transaction-list", "post"): lambda w: w.transaction_body(),
     ("transaction-detail", "put"): lambda w: w.transaction_body(),
     ("transaction-detail", "patch"): lambda w: {"amount": "2.00"},
+    ("transfer-list", "post"): lambda w: {
+        "from_account": w.account.pk,
+        "to_account": w.savings.pk,
+        "amount": "3.00",
+        "date": "2026-03-03",
+        "description": "savings",
+    },
+    ("transfer-detail", "patch"): lambda w: {"amount": "2.00", "description": "less"},
     ("export-list", "post"): lambda w: {
         "report": "transactions",
         "from": "2026-03-01",
@@ -137,6 +168,8 @@ def detail_object_id(route: Route, world: World) -> int:
         "account-detail": world.account.pk,
         "category-detail": world.expense.pk,
         "transaction-detail": world.transaction.pk,
+        "transfer-detail": world.transfer.pk,
+        "account-balances": world.account.pk,
         "user-detail": world.user.pk,
     }[route.name]
 
@@ -148,5 +181,9 @@ def snapshot() -> dict:
         "accounts": list(Account.objects.order_by("pk").values()),
         "categories": list(Category.objects.order_by("pk").values()),
         "transactions": list(Transaction.objects.order_by("pk").values()),
+        "transfers": list(Transfer.objects.order_by("pk").values()),
+        "figures": [
+            list(model.objects.order_by("pk").values()) for model in (AccountDay, CategoryDay, CategoryMonth)
+        ],
         "exports": list(Export.objects.order_by("pk").values()),
     }

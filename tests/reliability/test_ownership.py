@@ -97,9 +97,14 @@ def test_lists_and_reports_never_show_another_users_rows(user, other_user):
     mine = World(user)
     client = client_for(user)
     expected = {
-        "/accounts": {mine.account.pk},
+        "/accounts": {mine.account.pk, mine.savings.pk},
         "/categories": {mine.income.pk, mine.expense.pk},
-        "/transactions": {mine.transaction.pk},
+        "/transactions": {
+            mine.transaction.pk,
+            mine.transfer.from_transaction_id,
+            mine.transfer.to_transaction_id,
+        },
+        "/transfers": {mine.transfer.pk},
     }
     for path, own_ids in expected.items():
         assert {row["id"] for row in client.get(path).json()["results"]} == own_ids
@@ -108,6 +113,10 @@ def test_lists_and_reports_never_show_another_users_rows(user, other_user):
     period = f"from=2026-01-01&to=2026-12-31&account={theirs.account.pk}"
     assert client.get(f"/reports/summary?{period}").json()["by_currency"] == []
     assert client.get(f"/reports/by-category?{period}").json()["results"] == []
+    assert client.get(f"/transfers?account={theirs.account.pk}").json()["count"] == 0
+    assert client.get(f"/reports/trends?{period}").json()["by_currency"] == []
+    net_worth = client.get("/reports/net-worth?from=2026-01-01&to=2026-12-31").json()
+    assert [line["currency"] for line in net_worth["by_currency"]] == ["USD"]  # only my accounts
 
 
 def test_a_transaction_cannot_use_another_users_account_or_category(user, other_user):

@@ -12,8 +12,8 @@ import pytest
 from django.db import connection, connections
 
 from finance.accounts.models import Account
-from finance.accounts.selectors import balance_mismatches
 from finance.transactions.models import Transaction
+from finance.transactions.selectors import balance_mismatches
 from finance.transactions.services import create_transaction, delete_transaction
 from tests.factories import AccountFactory, CategoryFactory, UserFactory
 

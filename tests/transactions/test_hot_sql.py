@@ -77,12 +77,13 @@ def test_the_insert_writes_the_row_the_orm_writes(user):
         "account": account,
         "category": category,
         "type": "income",
+        "direction": "in",
         "amount": Decimal("1200"),
         "date": datetime.date(2026, 2, 28),
         "description": "Gift ☺",
     }
     with transaction.atomic():
-        inserted = services._insert(**given)
+        inserted = services.insert_transaction(**given)
     created = Transaction.objects.create(**given)
     stored = Transaction.objects.get(pk=inserted.pk)
     assert fields(inserted)[1:] == fields(stored)[1:]  # what the service hands back is what was written
@@ -90,3 +91,4 @@ def test_the_insert_writes_the_row_the_orm_writes(user):
         fields(stored)[1:-1] == fields(Transaction.objects.get(pk=created.pk))[1:-1]
     )  # id, created_at apart
     assert stored.created_at.tzinfo is not None
+    assert inserted.currency == "JPY"

@@ -3,8 +3,7 @@
 from typing import Any
 
 from django.db import connection
-from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.db.transaction import TransactionManagementError
 
 from finance.accounts.models import Account
@@ -65,20 +64,4 @@ def account_list(user: User) -> SqlList[Account] | QuerySet[Account]:
 
     return SqlList(
         page=lambda limit, offset: _accounts(ACCOUNT_PAGE_SQL, [user.pk, limit, offset]), count=count
-    )
-
-
-def balance_mismatches() -> QuerySet[Account, dict[str, Any]]:
-    """Accounts whose balance differs from opening balance + income - expense (one aggregate query):
-    their id, user_id, balance and the expected balance."""
-    zero = Value(0, output_field=DecimalField())
-    return (
-        Account.objects.annotate(
-            income=Coalesce(Sum("transactions__amount", filter=Q(transactions__type="income")), zero),
-            expense=Coalesce(Sum("transactions__amount", filter=Q(transactions__type="expense")), zero),
-        )
-        .annotate(expected=F("opening_balance") + F("income") - F("expense"))
-        .exclude(balance=F("expected"))
-        .order_by("pk")
-        .values("id", "user_id", "balance", "expected")
     )

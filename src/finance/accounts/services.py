@@ -9,7 +9,7 @@ from finance.accounts.selectors import accounts_for
 from finance.core import figure_cache
 from finance.core.db.shortcuts import get_owned_or_404, set_changed_fields
 from finance.core.errors import Conflict
-from finance.core.money import check_places
+from finance.core.money import MAX_BALANCE, check_places
 from finance.core.observability.events import emit
 from finance.users.models import User
 
@@ -68,8 +68,19 @@ SET_BALANCE_SQL = "UPDATE accounts_account SET balance = %s WHERE id = %s"
 
 
 def move_balance(account: Account, delta: Decimal) -> None:
-    """Add `delta` to the balance of an account the caller has locked (account_for_update)."""
+    """Add `delta` to the balance of an account the caller has locked (account_for_update).
+
+    A balance the column cannot hold is refused with a 409 before anything is written, instead of the
+    database's numeric overflow."""
     # The row is locked, so the value read is current; a Decimal parameter keeps SQLite exact too.
-    account.balance += delta
+    balance = account.balance + delta
+    if abs(balance) > MAX_BALANCE:
+        limit = f"{int(MAX_BALANCE):,}"
+        raise Conflict(
+            f"This would take the balance of account {account.pk} beyond +/-{limit} {account.currency}, the most "
+            "an account can hold.",
+            errors={"amount": [f"The account's balance would leave the range of +/-{limit}."]},
+        )
+    account.balance = balance
     with connection.cursor() as cursor:
         cursor.execute(SET_BALANCE_SQL, [account.balance, account.pk])

@@ -12,6 +12,8 @@ import moneyed
 # Storage precision: four decimal places covers every ISO 4217 minor unit (CLF and UYW use 4).
 STORAGE_PLACES = 4
 MAX_DIGITS = 18
+# Sums of many amounts (the pre-aggregated figures) get six more digits than a single amount or balance.
+FIGURE_DIGITS = 24
 # Largest absolute amount accepted in input: well inside the column, far beyond any personal ledger.
 MAX_AMOUNT = Decimal("1000000000000")
 
@@ -37,6 +39,8 @@ def minor_units(code: str) -> int:
 
 
 STORAGE_QUANTUM = Decimal(1).scaleb(-STORAGE_PLACES)
+# The largest absolute balance the column holds (18 digits, 4 of them decimals).
+MAX_BALANCE = Decimal(10) ** (MAX_DIGITS - STORAGE_PLACES) - STORAGE_QUANTUM
 
 
 def from_db(value: Decimal | float | int | None) -> Decimal:

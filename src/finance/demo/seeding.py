@@ -26,7 +26,9 @@ from django.db.models import QuerySet
 from finance.accounts.models import Account
 from finance.categories.models import Category
 from finance.core.money import STORAGE_PLACES, minor_units
+from finance.transactions import figures
 from finance.transactions.models import Transaction
+from finance.transfers.models import Transfer
 from finance.users.models import User
 
 DEMO_PASSWORD = "demo-Passw0rd-2026"
@@ -69,7 +71,21 @@ DESCRIPTIONS = {
     "Transport": ["Metro card", "Taxi", "Fuel", ""],
     "Restaurants": ["Lunch", "Dinner out", "Coffee", ""],
 }
-COPY_COLUMNS = ("user_id", "account_id", "category_id", "type", "amount", "description", "date", "created_at")
+# Of a user's transactions, this share are transfer legs between their own accounts (two per transfer).
+TRANSFER_SHARE = 0.01
+TRANSFER_DESCRIPTIONS = ("Savings", "Transfer", "Top-up", "")
+COPY_COLUMNS = (
+    "user_id",
+    "account_id",
+    "category_id",
+    "type",
+    "direction",
+    "transfer_id",
+    "amount",
+    "description",
+    "date",
+    "created_at",
+)
 
 
 def demo_email(number: int) -> str:
@@ -101,6 +117,7 @@ class _Picker:
 @dataclass(frozen=True, slots=True)
 class _AccountPlan:
     id: int
+    currency: str
     scale: float  # units of this currency that buy what 1 USD buys
     minor: int  # 10 ** the currency's minor-unit digits
     places: int
@@ -115,18 +132,33 @@ class _CategoryPlan:
     descriptions: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _TransferPlan:
+    id: int
+    source: _AccountPlan
+    target: _AccountPlan
+    sent: tuple[str, int]  # (decimal text, storage units) leaving source
+    received: tuple[str, int]  # arriving on target
+    description: str
+    created: datetime
+
+
 @dataclass
 class SeedResult:
     users: int = 0
     accounts: int = 0
     categories: int = 0
     transactions: int = 0
+    transfers: int = 0
     first_email: str = ""
     per_user: dict[str, int] = field(default_factory=dict)
 
 
-def _transaction_counts(rng: random.Random, users: int, total: int) -> list[int]:
-    """Split `total` over users unevenly (log-normal weights), summing exactly to `total`."""
+def _transaction_counts(rng: random.Random, users: int, total: int, heavy: int = 0) -> list[int]:
+    """Split `total` over users unevenly (log-normal weights), summing exactly to `total`; with `heavy`, the
+    first user has that many and the others share the rest."""
+    if heavy and users > 1:
+        return [heavy, *_transaction_counts(rng, users - 1, total - heavy)]
     weights = [rng.lognormvariate(0, 0.5) for _ in range(users)]
     scale = total / sum(weights)
     counts = [math.floor(w * scale) for w in weights]
@@ -170,12 +202,14 @@ def _foreign_keys_checked_once(cursor: Any, table: str) -> Iterator[None]:
 
 
 class DemoSeeder:
-    def __init__(self, *, users: int, transactions: int, seed: int, years: int, until: date):
+    def __init__(self, *, users: int, transactions: int, seed: int, years: int, until: date, heavy: int = 0):
         self.user_count = users
         self.transaction_count = transactions
+        self.heavy = heavy
         self.rng = random.Random(seed)  # noqa: S311 - demo data, reproducible on purpose
         self.days = max(1, years * 365)
         self.until = until
+        self.first_day = datetime.combine(until - timedelta(days=self.days - 1), time(8, tzinfo=UTC))
         self.currencies = _Picker([((code, per_usd), share) for code, share, per_usd in CURRENCIES])
 
     # --- users, accounts, categories -------------------------------------------------------------------
@@ -219,30 +253,84 @@ class DemoSeeder:
                 planned.append((Category(user=user, name=name, type=type_), name, weight))
         return planned
 
+    def _moment(self) -> datetime:
+        """A day within the period and a time of day between 08:00 and 20:00 UTC."""
+        random_ = self.rng.random
+        return self.first_day + timedelta(days=int(random_() * self.days), seconds=int(random_() * 43200))
+
+    # --- transfers ---------------------------------------------------------------------------------------
+    def _plan_transfers(
+        self, user_id: int, accounts: list[_AccountPlan], count: int
+    ) -> list[tuple[Transfer, tuple[Any, ...]]]:
+        """`count` transfers between the user's accounts (mostly out of the first, the checking account),
+        unsaved, each with (source, target, sent, received, created) for its legs; the amounts are drawn in
+        USD terms and converted with the currencies' scales."""
+        rng = self.rng
+        planned = []
+        for _ in range(count):
+            source = accounts[0] if rng.random() < 0.7 else rng.choice(accounts)
+            target = rng.choice([account for account in accounts if account is not source])
+            usd = math.exp(rng.uniform(math.log(50), math.log(2000)))
+            sent = _amount(usd * source.scale, source)
+            # Another currency arrives at a rate within 2% of the scales' ratio, as a bank would convert.
+            spread = (
+                1.0
+                if source.scale == target.scale and source.places == target.places
+                else rng.uniform(0.98, 1.0)
+            )
+            received = sent if spread == 1.0 else _amount(usd * target.scale * spread, target)
+            created = self._moment()
+            transfer = Transfer(
+                user_id=user_id,
+                from_account_id=source.id,
+                to_account_id=target.id,
+                amount=Decimal(sent[0]),
+                currency=source.currency,
+                to_amount=Decimal(received[0]),
+                to_currency=target.currency,
+                date=created.date(),
+                description=rng.choice(TRANSFER_DESCRIPTIONS),
+            )
+            planned.append((transfer, (source, target, sent, received, created)))
+        return planned
+
     # --- transactions ------------------------------------------------------------------------------------
     def _rows_for(
-        self, user_id: int, count: int, accounts: _Picker, categories: _Picker, balances: dict[int, int]
+        self,
+        user_id: int,
+        count: int,
+        accounts: _Picker,
+        categories: _Picker,
+        transfers: list[_TransferPlan],
+        balances: dict[int, int],
     ) -> list[tuple]:
-        """The user's transactions, oldest first, as COPY rows; their effect is added to `balances`."""
+        """The user's transactions, oldest first, as COPY rows (`count` of income and expense, two legs per
+        transfer); their effect is added to `balances`."""
         rng = self.rng
         random_, exp = rng.random, math.exp
-        days = self.days
-        first_day = datetime.combine(self.until - timedelta(days=days - 1), time(8, tzinfo=UTC))
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for _ in range(count):
             category: _CategoryPlan = categories.pick(rng)
             account: _AccountPlan = accounts.pick(rng)
             text, units = _amount(category.low * exp(category.log_span * random_()) * account.scale, account)
-            # A day within the period and a time of day between 08:00 and 20:00 UTC.
-            created = first_day + timedelta(days=int(random_() * days), seconds=int(random_() * 43200))
-            balances[account.id] += units if category.type == Category.Type.INCOME else -units
+            created = self._moment()
+            income = category.type == Category.Type.INCOME
+            balances[account.id] += units if income else -units
             description = category.descriptions[int(random_() * len(category.descriptions))]
-            rows.append(
-                (user_id, account.id, category.id, category.type, text, description, created.date(), created)
-            )
+            direction = "in" if income else "out"
+            row = (user_id, account.id, category.id, category.type, direction, None, text, description)
+            rows.append((*row, created.date(), created))
+        for plan in transfers:
+            for account, direction, (text, units) in (
+                (plan.source, "out", plan.sent),
+                (plan.target, "in", plan.received),
+            ):
+                balances[account.id] += units if direction == "in" else -units
+                leg = (user_id, account.id, None, "transfer", direction, plan.id, text, plan.description)
+                rows.append((*leg, plan.created.date(), plan.created))
         # Oldest first, as a real ledger fills up: ids follow dates, and the (user, date) index is written
         # in order instead of being split all over.
-        rows.sort(key=lambda row: row[7])
+        rows.sort(key=lambda row: row[9])
         return rows
 
     def _write(self, rows: Iterator[tuple]) -> None:
@@ -270,18 +358,12 @@ class DemoSeeder:
             if batch:
                 cursor.executemany(sql, batch)
 
-    def _all_rows(
-        self, plans: list[tuple[int, _Picker, _Picker]], counts: list[int], balances: dict[int, int]
-    ) -> Iterator[tuple]:
-        for (user_id, accounts, categories), count in zip(plans, counts, strict=True):
-            yield from self._rows_for(user_id, count, accounts, categories, balances)
-
     @transaction.atomic
     def run(self) -> SeedResult:
         rng = self.rng
         result = SeedResult()
         users = self._make_users()
-        counts = _transaction_counts(rng, len(users), self.transaction_count) if users else []
+        counts = _transaction_counts(rng, len(users), self.transaction_count, self.heavy) if users else []
 
         account_plans, category_plans = [], []
         for user in users:
@@ -292,20 +374,22 @@ class DemoSeeder:
 
         plans = []
         balances: dict[int, int] = {}
-        for user, accounts, categories in zip(users, account_plans, category_plans, strict=True):
+        unsaved_transfers: list[tuple[Transfer, tuple[Any, ...]]] = []
+        for user, accounts, categories, count in zip(
+            users, account_plans, category_plans, counts, strict=True
+        ):
+            account_list = [
+                _AccountPlan(
+                    account.pk,
+                    account.currency,
+                    scale,
+                    10 ** minor_units(account.currency),
+                    minor_units(account.currency),
+                )
+                for account, scale, _ in accounts
+            ]
             account_picker = _Picker(
-                [
-                    (
-                        _AccountPlan(
-                            account.pk,
-                            scale,
-                            10 ** minor_units(account.currency),
-                            minor_units(account.currency),
-                        ),
-                        weight,
-                    )
-                    for account, scale, weight in accounts
-                ]
+                [(plan, weight) for plan, (_, _, weight) in zip(account_list, accounts, strict=True)]
             )
             category_picker = _Picker(
                 [
@@ -325,9 +409,30 @@ class DemoSeeder:
             )
             for account, _, _ in accounts:
                 balances[account.pk] = 0
-            plans.append((user.pk, account_picker, category_picker))
+            transfers = int(count * TRANSFER_SHARE / 2) if len(account_list) > 1 else 0
+            first = len(unsaved_transfers)
+            unsaved_transfers += self._plan_transfers(user.pk, account_list, transfers)
+            plans.append(
+                (user.pk, account_picker, category_picker, count - 2 * transfers, (first, first + transfers))
+            )
 
-        self._write(self._all_rows(plans, counts, balances))
+        saved = Transfer.objects.bulk_create([transfer for transfer, _ in unsaved_transfers], batch_size=2000)
+        transfer_plans = [
+            _TransferPlan(transfer.pk, source, target, sent, received, transfer.description, created)
+            for transfer, (_, (source, target, sent, received, created)) in zip(
+                saved, unsaved_transfers, strict=True
+            )
+        ]
+
+        def every_row() -> Iterator[tuple]:
+            for user_id, account_picker, category_picker, regular, (first, last) in plans:
+                yield from self._rows_for(
+                    user_id, regular, account_picker, category_picker, transfer_plans[first:last], balances
+                )
+
+        user_ids = [user.pk for user in users]
+        with figures.paused(user_ids):
+            self._write(every_row())
 
         every_account = [a for plan in account_plans for a, _, _ in plan]
         for account in every_account:
@@ -338,6 +443,7 @@ class DemoSeeder:
         result.accounts = len(every_account)
         result.categories = sum(len(plan) for plan in category_plans)
         result.transactions = sum(counts)
+        result.transfers = len(transfer_plans)
         result.first_email = users[0].email if users else ""
         result.per_user = {user.email: count for user, count in zip(users, counts, strict=True)}
         return result
@@ -349,10 +455,10 @@ def delete_demo_data() -> int:
         ids = list(demo_users().values_list("pk", flat=True))
         if not ids:
             return 0
-        # Transactions first, in one plain statement: they protect their categories from the user's cascade,
-        # and the ORM's delete() would load a million of them to send signals nobody listens to.
+        # Transactions first, in one plain statement: they protect their categories and transfers from the
+        # user's cascade, and the ORM's delete() would load millions of them to send signals nobody hears.
         placeholders = ", ".join(["%s"] * len(ids))
-        with connection.cursor() as cursor:
+        with figures.paused(ids), connection.cursor() as cursor:
             cursor.execute(
                 f"DELETE FROM transactions_transaction WHERE user_id IN ({placeholders})",  # noqa: S608 - only %s
                 ids,
@@ -365,7 +471,8 @@ def analyze() -> None:
     """Fresh planner statistics (and, outside a transaction, the visibility map for index-only scans)."""
     if connection.vendor != "postgresql":
         return
-    tables = [model._meta.db_table for model in (User, Account, Category, Transaction)]
+    tables = [model._meta.db_table for model in (User, Account, Category, Transaction, Transfer)]
+    tables += list(figures.TABLES)
     with connection.cursor() as cursor:
         for table in tables:
             if connection.in_atomic_block:

@@ -1,21 +1,25 @@
+"""Report endpoints: each one cached per user and parameters (X-Cache), stale after any write of the user."""
+
+from datetime import date, timedelta
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from finance.accounts.services import get_account
 from finance.core import figure_cache
 from finance.core.errors import ValidationFailed
 from finance.core.http.fields import ObjectId, PeriodQuery, query_data
 from finance.reports import selectors
+from finance.reports.periods import INTERVALS
 from finance.users.authentication import AuthenticatedRequest
 
 
-class ReportQuery(PeriodQuery):
-    account = ObjectId(required=False, source="account_id")
-
+class RequiredPeriod(PeriodQuery):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         missing = {name: ["This parameter is required."] for name in ("from", "to") if name not in attrs}
         if missing:
@@ -23,11 +27,34 @@ class ReportQuery(PeriodQuery):
         return super().validate(attrs)
 
 
-_PARAMS = [
-    OpenApiParameter("from", str, required=True, description="First day, inclusive (YYYY-MM-DD)."),
-    OpenApiParameter("to", str, required=True, description="Last day, inclusive (YYYY-MM-DD)."),
-    OpenApiParameter("account", int, description="Only this account."),
-]
+class ReportQuery(RequiredPeriod):
+    account = ObjectId(required=False, source="account_id")
+
+
+class BalancesQuery(PeriodQuery):
+    """from and to default to the 30 days up to today: the account's recent history, addressed by its URL."""
+
+    interval = serializers.ChoiceField(choices=INTERVALS, required=False, default="day")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        attrs.setdefault("to", timezone.localdate())
+        attrs.setdefault("from", attrs["to"] - timedelta(days=29))
+        return super().validate(attrs)
+
+
+class NetWorthQuery(RequiredPeriod):
+    interval = serializers.ChoiceField(choices=INTERVALS, required=False, default="month")
+
+
+class TrendsQuery(ReportQuery):
+    interval = serializers.ChoiceField(choices=["week", "month"], required=False, default="month")
+    category = ObjectId(required=False, source="category_id")
+
+
+_FROM = OpenApiParameter("from", date, required=True, description="First day, inclusive (YYYY-MM-DD).")
+_TO = OpenApiParameter("to", date, required=True, description="Last day, inclusive (YYYY-MM-DD).")
+_ACCOUNT = OpenApiParameter("account", int, description="Only this account.")
 _CACHE_HEADER = OpenApiParameter(
     "X-Cache",
     str,
@@ -36,7 +63,34 @@ _CACHE_HEADER = OpenApiParameter(
     enum=["HIT", "MISS"],
     description="HIT when served from the report cache.",
 )
-_MONEY = serializers.CharField(allow_null=True)
+
+
+def _interval(default: str, choices: tuple[str, ...] | list[str] = INTERVALS) -> OpenApiParameter:
+    return OpenApiParameter(
+        "interval",
+        str,
+        enum=list(choices),
+        default=default,
+        description="Length of each period: days, weeks (Monday to Sunday) or calendar months. "
+        "At most 1,000 periods.",
+    )
+
+
+def _money(help_text: str = "", *, nullable: bool = False) -> serializers.CharField:
+    """A money field of a report's schema: a string with the currency's minor-unit digits."""
+    return serializers.CharField(allow_null=nullable, help_text=help_text or 'Money, e.g. "1299.50".')
+
+
+def _summary_figures(nullable: bool) -> dict[str, serializers.Field]:
+    return {
+        "income": _money("Income (never transfers).", nullable=nullable),
+        "expense": _money("Expense (never transfers).", nullable=nullable),
+        "balance": _money("Income minus expense.", nullable=nullable),
+        "transfers_in": _money("Money moved in from the user's other accounts.", nullable=nullable),
+        "transfers_out": _money("Money moved out to the user's other accounts.", nullable=nullable),
+    }
+
+
 SummaryOut = inline_serializer(
     "Summary",
     {
@@ -44,19 +98,12 @@ SummaryOut = inline_serializer(
         "to": serializers.DateField(),
         "account": serializers.IntegerField(allow_null=True),
         "currency": serializers.CharField(
-            allow_null=True, help_text="Null when the period has several currencies"
+            allow_null=True, help_text="Null when the period has several currencies (see by_currency)."
         ),
-        "income": _MONEY,
-        "expense": _MONEY,
-        "balance": _MONEY,
+        **_summary_figures(nullable=True),
         "by_currency": inline_serializer(
             "CurrencyTotals",
-            {
-                "currency": serializers.CharField(),
-                "income": serializers.CharField(),
-                "expense": serializers.CharField(),
-                "balance": serializers.CharField(),
-            },
+            {"currency": serializers.CharField(), **_summary_figures(nullable=False)},
             many=True,
         ),
     },
@@ -73,9 +120,80 @@ ByCategoryOut = inline_serializer(
                 "category_id": serializers.IntegerField(),
                 "name": serializers.CharField(),
                 "type": serializers.CharField(),
-                "total": serializers.CharField(),
+                "total": _money(),
                 "count": serializers.IntegerField(),
                 "currency": serializers.CharField(),
+            },
+            many=True,
+        ),
+    },
+)
+TrendsOut = inline_serializer(
+    "Trends",
+    {
+        "from": serializers.DateField(),
+        "to": serializers.DateField(),
+        "interval": serializers.ChoiceField(choices=["week", "month"]),
+        "account": serializers.IntegerField(allow_null=True),
+        "category": serializers.IntegerField(allow_null=True),
+        "by_currency": inline_serializer(
+            "CurrencyTrend",
+            {
+                "currency": serializers.CharField(),
+                "periods": inline_serializer(
+                    "TrendPeriod",
+                    {
+                        "start": serializers.DateField(),
+                        "end": serializers.DateField(),
+                        "income": _money(),
+                        "expense": _money(),
+                        "net": _money("Income minus expense."),
+                    },
+                    many=True,
+                ),
+            },
+            many=True,
+        ),
+    },
+)
+BalancesOut = inline_serializer(
+    "AccountBalances",
+    {
+        "account": serializers.IntegerField(),
+        "currency": serializers.CharField(),
+        "interval": serializers.ChoiceField(choices=INTERVALS),
+        "points": inline_serializer(
+            "BalancePoint",
+            {
+                "date": serializers.DateField(
+                    help_text="The period's last day (the last one is clipped to `to`)."
+                ),
+                "balance": _money("The balance at the end of that day."),
+                "inflow": _money("Money in during the period, transfers included."),
+                "outflow": _money("Money out during the period, transfers included."),
+            },
+            many=True,
+        ),
+    },
+)
+NetWorthOut = inline_serializer(
+    "NetWorth",
+    {
+        "from": serializers.DateField(),
+        "to": serializers.DateField(),
+        "interval": serializers.ChoiceField(choices=INTERVALS),
+        "by_currency": inline_serializer(
+            "CurrencyNetWorth",
+            {
+                "currency": serializers.CharField(),
+                "points": inline_serializer(
+                    "NetWorthPoint",
+                    {
+                        "date": serializers.DateField(),
+                        "balance": _money("The sum of the balances on that day."),
+                    },
+                    many=True,
+                ),
             },
             many=True,
         ),
@@ -88,58 +206,134 @@ class _ReportView(APIView):
     report's dicts from the cache and rendering them again."""
 
     report_name = ""
-    compute = staticmethod(selectors.summary)
+    query_class: type[serializers.Serializer] = ReportQuery
 
-    def get(self, request: AuthenticatedRequest) -> HttpResponse:
-        query = query_data(ReportQuery, request)
+    def compute(self, request: AuthenticatedRequest, query: dict[str, Any], **path: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def report(self, request: AuthenticatedRequest, **path: int) -> HttpResponse:
+        query = query_data(self.query_class, request)
         params = {
-            "from": query["from"].isoformat(),
-            "to": query["to"].isoformat(),
-            "account": query.get("account_id"),
+            name: value.isoformat() if isinstance(value, date) else value for name, value in query.items()
         }
         body, hit = figure_cache.cached_report(
             user_id=request.user.pk,
             report=self.report_name,
-            params=params,
-            compute=lambda: self._rendered(request.user.pk, query),
+            params={**params, **path},
+            compute=lambda: JSONRenderer().render(self.compute(request, query, **path)).decode(),
         )
         return HttpResponse(
             body, content_type=JSONRenderer.media_type, headers={"X-Cache": "HIT" if hit else "MISS"}
         )
 
-    def _rendered(self, user_id: int, query: dict) -> str:
-        report = self.compute(
-            user_id=user_id,
-            date_from=query["from"],
-            date_to=query["to"],
-            account_id=query.get("account_id"),
-        )
-        return JSONRenderer().render(report).decode()
+
+def _period(query: dict[str, Any]) -> dict[str, Any]:
+    return {"date_from": query["from"], "date_to": query["to"]}
 
 
 class SummaryView(_ReportView):
     report_name = "summary"
-    compute = staticmethod(selectors.summary)
+
+    def compute(self, request: AuthenticatedRequest, query: dict[str, Any], **path: int) -> dict[str, Any]:
+        return selectors.summary(
+            user_id=request.user.pk, account_id=query.get("account_id"), **_period(query)
+        )
 
     @extend_schema(
-        parameters=[*_PARAMS, _CACHE_HEADER],
+        parameters=[_FROM, _TO, _ACCOUNT, _CACHE_HEADER],
         responses={200: OpenApiResponse(SummaryOut)},
         tags=["reports"],
-        summary="Income, expense and balance for a period",
+        summary="Income, expense, balance and transfers for a period",
     )
     def get(self, request: AuthenticatedRequest) -> HttpResponse:
-        return super().get(request)
+        return self.report(request)
 
 
 class ByCategoryView(_ReportView):
     report_name = "by-category"
-    compute = staticmethod(selectors.by_category)
+
+    def compute(self, request: AuthenticatedRequest, query: dict[str, Any], **path: int) -> dict[str, Any]:
+        return selectors.by_category(
+            user_id=request.user.pk, account_id=query.get("account_id"), **_period(query)
+        )
 
     @extend_schema(
-        parameters=[*_PARAMS, _CACHE_HEADER],
+        parameters=[_FROM, _TO, _ACCOUNT, _CACHE_HEADER],
         responses={200: OpenApiResponse(ByCategoryOut)},
         tags=["reports"],
-        summary="Totals per category for a period",
+        summary="Totals per category for a period (transfers have no category)",
     )
     def get(self, request: AuthenticatedRequest) -> HttpResponse:
-        return super().get(request)
+        return self.report(request)
+
+
+class TrendsView(_ReportView):
+    report_name = "trends"
+    query_class = TrendsQuery
+
+    def compute(self, request: AuthenticatedRequest, query: dict[str, Any], **path: int) -> dict[str, Any]:
+        return selectors.trends(
+            user_id=request.user.pk,
+            interval=query["interval"],
+            account_id=query.get("account_id"),
+            category_id=query.get("category_id"),
+            **_period(query),
+        )
+
+    @extend_schema(
+        parameters=[
+            _FROM,
+            _TO,
+            _interval("month", ["week", "month"]),
+            _ACCOUNT,
+            OpenApiParameter("category", int, description="Only this category."),
+            _CACHE_HEADER,
+        ],
+        responses={200: OpenApiResponse(TrendsOut)},
+        tags=["reports"],
+        summary="Income, expense and net per week or month, per currency",
+    )
+    def get(self, request: AuthenticatedRequest) -> HttpResponse:
+        return self.report(request)
+
+
+class NetWorthView(_ReportView):
+    report_name = "net-worth"
+    query_class = NetWorthQuery
+
+    def compute(self, request: AuthenticatedRequest, query: dict[str, Any], **path: int) -> dict[str, Any]:
+        return selectors.net_worth(user_id=request.user.pk, interval=query["interval"], **_period(query))
+
+    @extend_schema(
+        parameters=[_FROM, _TO, _interval("month"), _CACHE_HEADER],
+        responses={200: OpenApiResponse(NetWorthOut)},
+        tags=["reports"],
+        summary="The sum of your account balances per currency at the end of each period",
+    )
+    def get(self, request: AuthenticatedRequest) -> HttpResponse:
+        return self.report(request)
+
+
+class AccountBalancesView(_ReportView):
+    report_name = "balances"
+    query_class = BalancesQuery
+
+    def compute(self, request: AuthenticatedRequest, query: dict[str, Any], **path: int) -> dict[str, Any]:
+        account = get_account(user=request.user, account_id=path["pk"])
+        return selectors.account_balances(account=account, interval=query["interval"], **_period(query))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "from", date, description="First day, inclusive (default: 29 days before `to`)."
+            ),
+            OpenApiParameter("to", date, description="Last day, inclusive (default: today)."),
+            _interval("day"),
+            _CACHE_HEADER,
+        ],
+        responses={200: OpenApiResponse(BalancesOut)},
+        tags=["reports"],
+        summary="One account's balance at the end of each day, week or month, with its inflow and outflow",
+    )
+    def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
+        return self.report(request, pk=pk)

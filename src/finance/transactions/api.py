@@ -25,7 +25,15 @@ from finance.users.authentication import AuthenticatedRequest
 
 class TransactionOut(serializers.ModelSerializer):
     account = serializers.IntegerField(source="account_id")
-    category = serializers.IntegerField(source="category_id")
+    category = serializers.IntegerField(
+        source="category_id", allow_null=True, help_text="Null for transfer legs."
+    )
+    direction = serializers.ChoiceField(
+        choices=Transaction.Direction.choices, help_text="in: money into the account; out: out of it."
+    )
+    transfer = serializers.IntegerField(
+        source="transfer_id", allow_null=True, help_text="The transfer this is a leg of, or null."
+    )
     amount = serializers.SerializerMethodField()
     currency = serializers.CharField()
     date = IsoDate()
@@ -37,6 +45,8 @@ class TransactionOut(serializers.ModelSerializer):
             "account",
             "category",
             "type",
+            "direction",
+            "transfer",
             "amount",
             "currency",
             "description",
@@ -56,6 +66,8 @@ class TransactionOut(serializers.ModelSerializer):
             "account": tx.account_id,
             "category": tx.category_id,
             "type": tx.type,
+            "direction": tx.direction,
+            "transfer": tx.transfer_id,
             "amount": format_money(tx.amount, tx.currency),
             "currency": tx.currency,
             "description": tx.description,
@@ -67,7 +79,10 @@ class TransactionOut(serializers.ModelSerializer):
 class TransactionIn(StrictSerializer):
     account = ObjectId(source="account_id")
     category = ObjectId(source="category_id")
-    type = serializers.ChoiceField(choices=Transaction.Type.choices)
+    type = serializers.ChoiceField(
+        choices=[Transaction.Type.INCOME, Transaction.Type.EXPENSE],
+        help_text="income or expense, as the category's type; transfers are made through /transfers.",
+    )
     amount = Money(help_text="A positive decimal string with at most the currency's minor-unit digits.")
     date = IsoDate()
     description = Text(max_length=500, required=False, allow_blank=True, default="")

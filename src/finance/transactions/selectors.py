@@ -4,7 +4,8 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from finance.accounts.models import Account
 from finance.core import figure_cache
@@ -59,14 +60,16 @@ TRANSACTION_COLUMNS = (
     "account_id",
     "category_id",
     "type",
+    "direction",
+    "transfer_id",
     "amount",
     "description",
     "date",
     "created_at",
 )
 LIST_PAGE_SQL = """
-    SELECT t.id, t.user_id, t.account_id, t.category_id, t.type, t.amount, t.description, t.date,
-           t.created_at, a.currency
+    SELECT t.id, t.user_id, t.account_id, t.category_id, t.type, t.direction, t.transfer_id, t.amount,
+           t.description, t.date, t.created_at, a.currency
     FROM transactions_transaction t
     JOIN accounts_account a ON a.id = t.account_id
     WHERE {conditions}
@@ -138,3 +141,20 @@ def transaction_list(
         return figure_cache.cached_count(user_id=user.pk, list_name="transactions", params=key, compute=count)
 
     return SqlList(page=page, count=cached_count)
+
+
+def balance_mismatches() -> QuerySet[Account, dict[str, Any]]:
+    """Accounts whose balance differs from their opening balance plus the money their transactions moved
+    in minus what they moved out (income, expense and transfer legs alike), in one aggregate query: each
+    as its id, user_id, balance and the expected balance."""
+    zero = Value(0, output_field=DecimalField())
+    return (
+        Account.objects.annotate(
+            moved_in=Coalesce(Sum("transactions__amount", filter=Q(transactions__direction="in")), zero),
+            moved_out=Coalesce(Sum("transactions__amount", filter=Q(transactions__direction="out")), zero),
+        )
+        .annotate(expected=F("opening_balance") + F("moved_in") - F("moved_out"))
+        .exclude(balance=F("expected"))
+        .order_by("pk")
+        .values("id", "user_id", "balance", "expected")
+    )

@@ -16,6 +16,7 @@ log = structlog.get_logger("finance.metrics")
 
 TRANSACTIONS_CREATED = Counter("finance_transactions_created", "Transactions created", ["type"])
 TRANSACTIONS_DELETED = Counter("finance_transactions_deleted", "Transactions deleted", ["type"])
+TRANSFERS = Counter("finance_transfers", "Transfers between a user's accounts", ["action"])
 REPORT_CACHE = Counter("finance_report_cache", "Report cache lookups", ["report", "result"])
 LOGINS = Counter("finance_logins", "Login attempts", ["result"])
 REGISTRATIONS = Counter("finance_registrations", "Users registered")

@@ -29,6 +29,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--transactions", type=int, default=10000, help="Transactions in all, spread unevenly over users."
         )
+        parser.add_argument(
+            "--heavy",
+            type=int,
+            default=0,
+            help="Give the first demo user this many of the transactions (the rest are shared out).",
+        )
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
         parser.add_argument("--years", type=int, default=5, help="Years of history (default 5).")
         parser.add_argument(
@@ -42,6 +48,8 @@ class Command(BaseCommand):
         users, transactions = options["users"], options["transactions"]
         if users < 1 or transactions < 0 or options["years"] < 1:
             raise CommandError("--users and --years must be at least 1, --transactions at least 0.")
+        if not 0 <= options["heavy"] <= transactions:
+            raise CommandError("--heavy must be between 0 and --transactions.")
         if options["reset"]:
             removed = seeding.delete_demo_data()
             if removed:
@@ -56,13 +64,14 @@ class Command(BaseCommand):
             seed=options["seed"],
             years=options["years"],
             until=options["until"] or timezone.localdate(),
+            heavy=options["heavy"],
         ).run()
         seeding.analyze()
         elapsed = time.monotonic() - started
         busiest = max(result.per_user.items(), key=lambda item: item[1])
         self.stdout.write(
             f"Seeded {result.users} users, {result.accounts} accounts, {result.categories} categories and "
-            f"{result.transactions} transactions in {elapsed:.1f} s.\n"
+            f"{result.transactions} transactions ({result.transfers} transfers, two legs each) in {elapsed:.1f} s.\n"
             f"Log in as {result.first_email} (… {seeding.demo_email(result.users)}) "
             f"with the password {seeding.DEMO_PASSWORD!r}; "
             f"{busiest[0]} has the most transactions ({busiest[1]})."

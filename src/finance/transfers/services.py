@@ -1,0 +1,200 @@
+"""Transfers between two of one user's accounts: both legs and both balances change in one database
+transaction, with the accounts locked in id order, so opposite transfers running at once never deadlock.
+
+Between accounts of one currency the same amount leaves and arrives. Between currencies the amount that
+arrives (`to_amount`) is given by the caller - never a silent rate of 1.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from finance.accounts.models import Account
+from finance.accounts.services import move_balance
+from finance.core import figure_cache
+from finance.core.db.shortcuts import get_owned_or_404
+from finance.core.errors import Conflict, ValidationFailed
+from finance.core.money import check_places, format_money
+from finance.core.observability import metrics
+from finance.core.observability.events import emit
+from finance.transactions.models import Transaction
+from finance.transactions.services import insert_transaction, lock_accounts
+from finance.transfers.models import Transfer
+from finance.transfers.selectors import transfers_for, with_legs
+from finance.users.models import User
+
+
+def get_transfer(*, user: User, transfer_id: int) -> Transfer:
+    return with_legs([get_owned_or_404(transfers_for(user), transfer_id, noun="transfer")])[0]
+
+
+def _arriving(currency: str, to_currency: str, amount: Decimal, to_amount: Decimal | None) -> Decimal:
+    """The amount that arrives on the other account."""
+    if currency == to_currency:
+        if to_amount is not None and to_amount != amount:
+            raise ValidationFailed(
+                {"to_amount": ["Between accounts of one currency it equals amount; leave it out."]}
+            )
+        return amount
+    if to_amount is None:
+        raise ValidationFailed(
+            {"to_amount": [f"Required from {currency} to {to_currency}: the amount that arrives."]}
+        )
+    return to_amount
+
+
+def _emit(event: str, transfer: Transfer) -> None:
+    emit(
+        event,
+        transfer_id=transfer.pk,
+        user_id=transfer.user_id,
+        currency=transfer.currency,
+        to_currency=transfer.to_currency,
+        amount=format_money(transfer.amount, transfer.currency),
+        metric=metrics.TRANSFERS.labels(action=event.split(".")[1]).inc,
+    )
+
+
+@transaction.atomic
+def create_transfer(
+    *,
+    user: User,
+    from_account_id: int,
+    to_account_id: int,
+    amount: Decimal,
+    date: date,
+    to_amount: Decimal | None = None,
+    description: str = "",
+) -> Transfer:
+    if from_account_id == to_account_id:
+        raise ValidationFailed({"to_account": ["Must be another account than from_account."]})
+    accounts = lock_accounts(user, from_account_id, to_account_id)
+    missing = {
+        name: ["No such account."]
+        for name, account_id in (("from_account", from_account_id), ("to_account", to_account_id))
+        if account_id not in accounts
+    }
+    if missing:
+        raise ValidationFailed(missing)
+    source, target = accounts[from_account_id], accounts[to_account_id]
+    arriving = _arriving(source.currency, target.currency, amount, to_amount)
+    check_places(amount, source.currency, "amount")
+    check_places(arriving, target.currency, "to_amount")
+    transfer = Transfer.objects.create(
+        user=user,
+        from_account=source,
+        to_account=target,
+        amount=amount,
+        currency=source.currency,
+        to_amount=arriving,
+        to_currency=target.currency,
+        date=date,
+        description=description,
+    )
+    legs = {}
+    for account, direction, leg_amount in ((source, "out", amount), (target, "in", arriving)):
+        legs[direction] = insert_transaction(
+            user=user,
+            account=account,
+            type=Transaction.Type.TRANSFER,
+            direction=direction,
+            amount=leg_amount,
+            date=date,
+            description=description,
+            transfer_id=transfer.pk,
+        )
+    move_balance(source, -amount)
+    move_balance(target, arriving)
+    transfer.from_transaction_id, transfer.to_transaction_id = legs["out"].pk, legs["in"].pk
+    figure_cache.invalidate(user.pk)
+    _emit("transfer.created", transfer)
+    return transfer
+
+
+class _Moved(Exception):
+    """An account of the transfer was deleted between reading the transfer and locking its accounts."""
+
+
+def _lock_transfer(
+    user: User, transfer_id: int
+) -> tuple[Transfer, dict[int, Account], dict[str, Transaction]]:
+    """The transfer, its accounts and its legs, locked in the order every writer uses: accounts (in id
+    order), then the rows that hang off them."""
+    for _attempt in range(3):
+        found = get_owned_or_404(transfers_for(user), transfer_id, noun="transfer")
+        account_ids = [i for i in (found.from_account_id, found.to_account_id) if i is not None]
+        try:
+            with transaction.atomic():
+                accounts = lock_accounts(user, *account_ids)
+                transfer = transfers_for(user).select_for_update().filter(pk=transfer_id).first()
+                if transfer is None:
+                    raise _Moved
+                if [
+                    i for i in (transfer.from_account_id, transfer.to_account_id) if i is not None
+                ] != account_ids:
+                    raise _Moved
+                legs = {
+                    leg.direction: leg
+                    for leg in Transaction.objects.select_for_update().filter(transfer=transfer)
+                }
+                return transfer, accounts, legs
+        except _Moved:
+            continue
+    raise Conflict("The transfer is being changed by another request; retry.")
+
+
+@transaction.atomic
+def update_transfer(
+    *,
+    user: User,
+    transfer_id: int,
+    date: date | None = None,
+    amount: Decimal | None = None,
+    to_amount: Decimal | None = None,
+    description: str | None = None,
+) -> Transfer:
+    """Change the given fields (None: keep); both legs and both balances move together."""
+    transfer, accounts, legs = _lock_transfer(user, transfer_id)
+    if (amount is not None or to_amount is not None) and len(legs) < 2:
+        raise Conflict(
+            "One account of this transfer was deleted, so its amounts can no longer change; delete it instead.",
+            errors={"amount": ["An account of this transfer was deleted."]},
+        )
+    new_amount = amount if amount is not None else transfer.amount
+    if transfer.currency == transfer.to_currency:
+        new_to_amount = _arriving(transfer.currency, transfer.to_currency, new_amount, to_amount)
+    else:
+        new_to_amount = to_amount if to_amount is not None else transfer.to_amount
+    check_places(new_amount, transfer.currency, "amount")
+    check_places(new_to_amount, transfer.to_currency, "to_amount")
+
+    moves = {"out": (transfer.amount, new_amount, -1), "in": (transfer.to_amount, new_to_amount, 1)}
+    for direction, leg in legs.items():
+        old, new, sign = moves[direction]
+        if new != old:
+            move_balance(accounts[leg.account_id], sign * (new - old))
+        leg.amount = new
+        leg.date = date if date is not None else leg.date
+        leg.description = description if description is not None else leg.description
+        leg.save(update_fields=["amount", "date", "description"])
+    transfer.amount, transfer.to_amount = new_amount, new_to_amount
+    transfer.date = date if date is not None else transfer.date
+    transfer.description = description if description is not None else transfer.description
+    transfer.save(update_fields=["amount", "to_amount", "date", "description"])
+    figure_cache.invalidate(user.pk)
+    _emit("transfer.updated", transfer)
+    return with_legs([transfer])[0]
+
+
+@transaction.atomic
+def delete_transfer(*, user: User, transfer_id: int) -> None:
+    """Remove both legs (each restores its account's balance) and the transfer."""
+    transfer, accounts, legs = _lock_transfer(user, transfer_id)
+    for leg in legs.values():
+        move_balance(accounts[leg.account_id], -leg.amount if leg.direction == "in" else leg.amount)
+    Transaction.objects.filter(transfer=transfer).delete()
+    transfer.delete()
+    transfer.pk = transfer_id
+    figure_cache.invalidate(user.pk)
+    _emit("transfer.deleted", transfer)
