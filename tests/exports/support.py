@@ -85,10 +85,10 @@ def make_ledger(user) -> Ledger:
 def transactions_csv(ledger: Ledger) -> bytes:
     """The exact file the January transactions export must produce (newest first, CRLF line ends)."""
     return (
-        "id,date,type,account,category,amount,currency,description\r\n"
-        f'{ledger.lunch.pk},2026-01-20,expense,Wallet,Food,7.25,USD,"Lunch, with ""quotes"""\r\n'
-        f'{ledger.dinner.pk},2026-01-10,expense,Wallet,Food,12.50,USD,"\'=HYPERLINK(""http://x"")"\r\n'
-        f"{ledger.pay.pk},2026-01-05,income,Wallet,Salary,1000.00,USD,January pay\r\n"
+        "id,date,type,account,category,amount,currency,description,direction,transfer,counterpart_account\r\n"
+        f'{ledger.lunch.pk},2026-01-20,expense,Wallet,Food,7.25,USD,"Lunch, with ""quotes""",out,,\r\n'
+        f'{ledger.dinner.pk},2026-01-10,expense,Wallet,Food,12.50,USD,"\'=HYPERLINK(""http://x"")",out,,\r\n'
+        f"{ledger.pay.pk},2026-01-05,income,Wallet,Salary,1000.00,USD,January pay,in,,\r\n"
     ).encode()
 
 

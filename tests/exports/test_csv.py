@@ -10,6 +10,7 @@ import pytest
 from finance.exports import csv_writer
 from finance.exports.models import Export
 from finance.transactions.models import Transaction
+from finance.transfers.services import create_transfer
 from tests.exports.support import transactions_csv
 from tests.factories import AccountFactory, CategoryFactory, make_transaction
 
@@ -64,9 +65,9 @@ def test_it_writes_the_summary_with_one_line_per_currency(user, ledger):
     rows, content = build(user, "summary")
     assert rows == 2
     assert content == (
-        b"from,to,currency,income,expense,balance\r\n"
-        b"2026-01-01,2026-01-31,JPY,0,1500,-1500\r\n"
-        b"2026-01-01,2026-01-31,USD,1000.00,19.75,980.25\r\n"
+        b"from,to,currency,income,expense,balance,transfers_in,transfers_out\r\n"
+        b"2026-01-01,2026-01-31,JPY,0,1500,-1500,0,0\r\n"
+        b"2026-01-01,2026-01-31,USD,1000.00,19.75,980.25,0.00,0.00\r\n"
     )
 
 
@@ -89,7 +90,10 @@ def test_it_escapes_a_category_name_that_looks_like_a_formula(user):
 
 def test_an_empty_period_gives_just_the_header(user, ledger):
     rows, content = build(user, "transactions", datetime.date(2025, 1, 1), datetime.date(2025, 1, 31))
-    assert (rows, content) == (0, b"id,date,type,account,category,amount,currency,description\r\n")
+    assert (rows, content) == (
+        0,
+        b"id,date,type,account,category,amount,currency,description,direction,transfer,counterpart_account\r\n",
+    )
 
 
 def test_it_streams_rows_into_a_spooled_file_that_spills_to_disk(user, settings):
@@ -125,3 +129,26 @@ def test_it_streams_rows_into_a_spooled_file_that_spills_to_disk(user, settings)
     assert len(lines) == 1 + 250
     assert lines[1].split(",")[1] == "2026-02-28"
     assert lines[-1].split(",")[1] == "2026-02-01"
+
+
+def test_transfer_legs_name_the_account_on_the_other_side(user, ledger):
+    savings = AccountFactory(user=user, name="Savings", currency="USD")
+    transfer = create_transfer(
+        user=user,
+        from_account_id=ledger.account.pk,
+        to_account_id=savings.pk,
+        amount=Decimal("300.00"),
+        date=datetime.date(2026, 1, 25),
+        description="Rainy day",
+    )
+    rows, content = build(user, "transactions")
+    lines = content.decode().splitlines()
+    assert rows == 5
+    assert lines[1] == (
+        f"{transfer.to_transaction_id},2026-01-25,transfer,Savings,,300.00,USD,Rainy day,in,{transfer.pk},Wallet"
+    )
+    assert lines[2] == (
+        f"{transfer.from_transaction_id},2026-01-25,transfer,Wallet,,300.00,USD,Rainy day,out,{transfer.pk},Savings"
+    )
+    _, summary = build(user, "summary")
+    assert summary.decode().splitlines()[1] == "2026-01-01,2026-01-31,USD,1000.00,19.75,980.25,300.00,300.00"

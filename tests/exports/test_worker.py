@@ -104,9 +104,9 @@ def test_a_worker_builds_the_export_and_the_presigned_link_downloads_it(stack):
     status, _, body = http("GET", done["url"])
     assert status == 200
     assert body == (
-        "id,date,type,account,category,amount,currency,description\r\n"
-        f"{second['id']},2026-03-01,expense,Wallet,Rent,5.00,EUR,'+fee\r\n"
-        f"{first['id']},2026-03-01,expense,Wallet,Rent,800.00,EUR,March\r\n"
+        "id,date,type,account,category,amount,currency,description,direction,transfer,counterpart_account\r\n"
+        f"{second['id']},2026-03-01,expense,Wallet,Rent,5.00,EUR,'+fee,out,,\r\n"
+        f"{first['id']},2026-03-01,expense,Wallet,Rent,800.00,EUR,March,out,,\r\n"
     )
     (key,) = [item["Key"] for item in stack.s3.list_objects_v2(Bucket=stack.bucket)["Contents"]]
     assert done["url"].split("?")[0].endswith(f"/{stack.bucket}/{key}")

@@ -211,3 +211,20 @@ def test_list_query_count_does_not_grow_with_the_page(client, user, account, exp
     small, large = queries(2), queries(30)
     assert large <= small  # the second read may reuse the cached count
     assert large <= 3
+
+
+def test_a_balance_the_column_cannot_hold_answers_409_and_changes_nothing(client, user):
+    """The largest balance is +/-99,999,999,999,999.9999 (18 digits, 4 decimals): one more cent is refused
+    with a problem, not a database error."""
+    account = AccountFactory(user=user, currency="USD", opening_balance="99000000000000.00")
+    salary = CategoryFactory(user=user, type="income")
+    body = {"account": account.pk, "category": salary.pk, "type": "income", "date": "2026-03-01"}
+    fits = client.post("/transactions", {**body, "amount": "999999999999.99"}, format="json")
+    assert fits.status_code == 201, fits.content
+    refused = client.post("/transactions", {**body, "amount": "0.01"}, format="json")
+    assert refused.status_code == 409
+    assert refused["Content-Type"] == "application/problem+json"
+    assert "amount" in refused.json()["errors"]
+    account.refresh_from_db()
+    assert account.balance == Decimal("99999999999999.99")
+    assert Transaction.objects.filter(account=account).count() == 1

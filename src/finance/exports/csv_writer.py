@@ -12,10 +12,12 @@ from datetime import date
 from typing import IO
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 
 from finance.core.money import format_money
 from finance.exports.models import Export
 from finance.reports import selectors as reports
+from finance.transactions.models import Transaction
 from finance.transactions.selectors import transactions_for
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
@@ -23,8 +25,20 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # ...but a plain number such as a negative balance is data, and stays a number.
 _PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
-TRANSACTION_COLUMNS = ["id", "date", "type", "account", "category", "amount", "currency", "description"]
-SUMMARY_COLUMNS = ["from", "to", "currency", "income", "expense", "balance"]
+TRANSACTION_COLUMNS = [
+    "id",
+    "date",
+    "type",
+    "account",
+    "category",
+    "amount",
+    "currency",
+    "description",
+    "direction",
+    "transfer",
+    "counterpart_account",
+]
+SUMMARY_COLUMNS = ["from", "to", "currency", "income", "expense", "balance", "transfers_in", "transfers_out"]
 BY_CATEGORY_COLUMNS = ["from", "to", "category_id", "category", "type", "currency", "total", "count"]
 
 
@@ -47,6 +61,14 @@ def _transaction_rows(export: Export) -> Iterator[list]:
             category_id=filters.get("category"),
             type=filters.get("type"),
         )
+        # A transfer leg names the account on the other side: the other leg's account.
+        .annotate(
+            counterpart=Subquery(
+                Transaction.objects.filter(transfer_id=OuterRef("transfer_id"))
+                .exclude(pk=OuterRef("pk"))
+                .values("account__name")[:1]
+            )
+        )
         .values_list(
             "id",
             "date",
@@ -56,12 +78,28 @@ def _transaction_rows(export: Export) -> Iterator[list]:
             "amount",
             "account__currency",
             "description",
+            "direction",
+            "transfer_id",
+            "counterpart",
         )
         # Server-side cursor on PostgreSQL: rows arrive in chunks instead of one list of everything.
         .iterator(chunk_size=settings.EXPORT_CHUNK_SIZE)
     )
-    for tx_id, day, kind, account, category, amount, currency, description in rows:
-        yield [tx_id, day, kind, account, category, format_money(amount, currency), currency, description]
+    for (
+        tx_id,
+        day,
+        kind,
+        account,
+        category,
+        amount,
+        currency,
+        description,
+        direction,
+        transfer,
+        other,
+    ) in rows:
+        money = format_money(amount, currency)
+        yield [tx_id, day, kind, account, category, money, currency, description, direction, transfer, other]
 
 
 def _summary_rows(export: Export) -> Iterator[list]:
@@ -79,6 +117,8 @@ def _summary_rows(export: Export) -> Iterator[list]:
             line["income"],
             line["expense"],
             line["balance"],
+            line["transfers_in"],
+            line["transfers_out"],
         ]
 
 

@@ -85,14 +85,24 @@ class Currency(serializers.ChoiceField):
         return data
 
 
+# The dates the API takes: wide enough for any ledger, narrow enough that a period's calendar arithmetic (the
+# day before, the next month) never leaves what Python's dates can hold.
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
+
+
 class IsoDate(serializers.DateField):
+    default_error_messages = {"range": f"Must be between {FIRST_DATE} and {LAST_DATE}."}
+
     def __init__(self, **kwargs: Any):
         super().__init__(format="%Y-%m-%d", input_formats=["iso-8601"], **kwargs)
 
     def to_internal_value(self, value: Any) -> date:
         if not isinstance(value, str):
             self.fail("invalid", format="YYYY-MM-DD")
-        return super().to_internal_value(value)
+        day = super().to_internal_value(value)
+        if not FIRST_DATE <= day <= LAST_DATE:
+            self.fail("range")
+        return day
 
 
 # Shared output fields for serializers that build their representation directly (hot list endpoints):
