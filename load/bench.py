@@ -1,9 +1,10 @@
-"""`make bench`: a bounded benchmark of the local stack over a million seeded transactions.
+"""`make bench`: a bounded benchmark of the local stack over two million seeded transactions.
 
     python -m load.bench [--rounds 3] [--seconds 8] [--connections 8] [--no-nginx]
 
 1. A dedicated PostgreSQL database (finance_bench) is created, migrated and seeded once with
-   `manage.py seed_demo` (1,000,000 transactions over 100 users); later runs reuse it.
+   `manage.py seed_demo` (2,000,000 transactions over ten years and 100 users, one of whom has 1,000,000);
+   later runs reuse it.
 2. nginx (nginx/, rendered as its container renders it) in front of gunicorn (deploy/gunicorn.conf.py)
    on loopback, with Redis as the cache: the production shape, with the abuse limits relaxed
    (load/target.py). --no-nginx measures gunicorn directly (also the fallback when nginx is missing).
@@ -44,7 +45,18 @@ from load.target import DEMO_PASSWORD, RELAXED_LIMITS, RELAXED_NGINX
 ROOT = live.ROOT
 RESULTS = ROOT / "load" / "results"
 BENCH_LOCUSTFILE = ROOT / "load" / "bench_locustfile.py"
-SEED = {"users": 100, "transactions": 1_000_000, "seed": 42, "until": "2026-06-30"}
+# Two million transactions over ten years; the first demo user holds half of them (the history reports'
+# scale target), the other 99 share the rest (the bench user, about 10,000, is one of them).
+SEED = {
+    "users": 100,
+    "transactions": 2_000_000,
+    "heavy": 1_000_000,
+    "seed": 42,
+    "years": 10,
+    "until": "2026-06-30",
+}
+HEAVY_USER = "demo-00001@example.com"
+HISTORY_TARGET_MS = 50.0
 TARGET_USER_TRANSACTIONS = 10_000
 WRITES_ACCOUNT = "bench writes"
 
@@ -140,12 +152,16 @@ def ensure_seeded(server: str, name: str, env: dict[str, str]) -> str:
 def bench_user(url: str) -> tuple[str, int, int]:
     """(email, id, transactions) of the demo user whose count is nearest 10k."""
     with psycopg.connect(url) as conn:
-        # Left by an interrupted run: its accounts and their transactions.
-        conn.execute(
-            "DELETE FROM transactions_transaction WHERE account_id IN "
-            "(SELECT id FROM accounts_account WHERE name = %s)",
-            [WRITES_ACCOUNT],
-        )
+        # Left by an interrupted run: its accounts, their transactions, transfers and figures.
+        for table, condition in (
+            ("transactions_transaction", "account_id IN ({writes})"),
+            ("transfers_transfer", "from_account_id IN ({writes}) OR to_account_id IN ({writes})"),
+            ("transactions_accountday", "account_id IN ({writes})"),
+            ("transactions_categoryday", "account_id IN ({writes})"),
+            ("transactions_categorymonth", "account_id IN ({writes})"),
+        ):
+            where = condition.format(writes="SELECT id FROM accounts_account WHERE name = %(name)s")
+            conn.execute(f"DELETE FROM {table} WHERE {where}", {"name": WRITES_ACCOUNT})  # noqa: S608 - fixed names
         conn.execute("DELETE FROM accounts_account WHERE name = %s", [WRITES_ACCOUNT])
         conn.commit()
         # The last run's writes left dead rows: vacuum as autovacuum eventually would, so that counts stay
@@ -155,9 +171,9 @@ def bench_user(url: str) -> tuple[str, int, int]:
             conn.execute(f"VACUUM (ANALYZE) {table}")
         return conn.execute(
             "SELECT u.email, u.id, count(*) AS n FROM transactions_transaction t "
-            "JOIN users_user u ON u.id = t.user_id GROUP BY u.id "
+            "JOIN users_user u ON u.id = t.user_id WHERE u.email <> %s GROUP BY u.id "
             "ORDER BY abs(count(*) - %s), u.id LIMIT 1",
-            [TARGET_USER_TRANSACTIONS],
+            [HEAVY_USER, TARGET_USER_TRANSACTIONS],
         ).fetchone()
 
 
@@ -306,9 +322,7 @@ def cpu_per_request(base, gunicorn, proxy, url, endpoints, token, requests_each:
                 "Authorization": f"Bearer {endpoint.token or token}",
                 "Content-Type": "application/json",
             }
-            body = dict(endpoint.body or {})
-            if isinstance(body.get("account"), list):
-                body["account"] = body["account"][0]
+            body = {k: v[0] if isinstance(v, list) else v for k, v in (endpoint.body or {}).items()}
             payload = json.dumps(body) if endpoint.body else None
 
             def send(count: int, endpoint=endpoint, headers=headers, payload=payload) -> None:
@@ -423,6 +437,87 @@ def check_same_figures(report: dict, rows: list[tuple]) -> None:
                 raise RuntimeError(f"the API and the raw SQL disagree: {figures} vs {raw}")
 
 
+# --- history reports of a user with a million transactions -------------------------------------------------
+@dataclass
+class Latency:
+    name: str
+    http_ms: list[float]  # client-measured, through the whole stack
+    server_ms: list[float]  # the app's duration_ms of the same requests
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.http_ms)
+
+
+def history_latency(base: str, gunicorn, token: str, url: str, samples: int) -> tuple[int, list[Latency]]:
+    """Uncached history reports of the heavy user: (its transactions, one Latency per report).
+
+    Each request ends one day earlier than the one before (still ten years, or one), so every one misses
+    the report cache and computes; the figures are the medians of `samples` requests."""
+    with psycopg.connect(url) as conn:
+        user_id, count, last = conn.execute(
+            "SELECT u.id, count(*), max(t.date) FROM users_user u JOIN transactions_transaction t "
+            "ON t.user_id = u.id WHERE u.email = %s GROUP BY u.id",
+            [HEAVY_USER],
+        ).fetchone()
+        (account_id,) = conn.execute(
+            "SELECT account_id FROM transactions_transaction WHERE user_id = %s "
+            "GROUP BY account_id ORDER BY count(*) DESC LIMIT 1",
+            [user_id],
+        ).fetchone()
+
+    def ten_years(to: date) -> str:
+        return f"from={to.replace(year=to.year - 10) + timedelta(days=1)}&to={to}"
+
+    reports = [
+        ("GET /reports/summary (10 years)", lambda to: f"/reports/summary?{ten_years(to)}"),
+        ("GET /reports/by-category (10 years)", lambda to: f"/reports/by-category?{ten_years(to)}"),
+        (
+            "GET /reports/trends, monthly (10 years)",
+            lambda to: f"/reports/trends?{ten_years(to)}&interval=month",
+        ),
+        (
+            "GET /accounts/{id}/balances, daily (1 year)",
+            lambda to: f"/accounts/{account_id}/balances?from={to - timedelta(days=364)}&to={to}&interval=day",
+        ),
+    ]
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    run = secrets.token_hex(4)
+    found = []
+    for number, (name, path) in enumerate(reports):
+        times, ids = [], []
+        for i in range(samples):
+            request_id = f"history-{run}-{number}-{i:04d}"
+            started = time.perf_counter()
+            conn.request(
+                "GET",
+                path(last - timedelta(days=i)),
+                headers={"Authorization": f"Bearer {token}", "X-Request-ID": request_id},
+            )
+            response = conn.getresponse()
+            raw = response.read()
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status != 200 or response.getheader("X-Cache") != "MISS":
+                raise RuntimeError(f"{name}: {response.status} {response.getheader('X-Cache')} {raw[:200]}")
+            ids.append(request_id)
+        found.append((name, times, ids))
+    conn.close()
+    wanted = {request_id for _, _, ids in found for request_id in ids}
+    live.wait_until(
+        lambda: len(wanted & {line.get("request_id") for line in gunicorn.process.json_lines()})
+        == len(wanted),
+        timeout=30,
+        what="the request log lines of the history reports",
+    )
+    durations = {
+        line["request_id"]: line["duration_ms"]
+        for line in gunicorn.process.json_lines()
+        if line.get("event") == "request.finished" and line.get("request_id") in wanted
+    }
+    return count, [Latency(name, times, [durations[i] for i in ids]) for name, times, ids in found]
+
+
 # --- in-process: queries per endpoint and query plans ---------------------------------------------------
 def in_process(
     url: str, email: str, writer: str, endpoints: list[Endpoint], period: tuple[date, date]
@@ -473,9 +568,7 @@ def in_process(
     def request(endpoint: Endpoint):
         if endpoint.method == "GET":
             return client.get(endpoint.path)
-        body = dict(endpoint.body or {})
-        if isinstance(body.get("account"), list):
-            body["account"] = body["account"][0]
+        body = {k: v[0] if isinstance(v, list) else v for k, v in (endpoint.body or {}).items()}
         return (writer_client if endpoint.token else client).generic(
             endpoint.method, endpoint.path, json.dumps(body), "application/json"
         )
@@ -558,6 +651,7 @@ def write_summary(
     floor: Row,
     context: dict,
     uncached: Uncached,
+    history: tuple[int, list[Latency]],
     plans: list,
     cpu: dict[str, dict],
 ) -> str:
@@ -596,6 +690,13 @@ def write_summary(
             lines.append(
                 f"- {row.endpoint.key}: {row.ratio:.2f} (target >= {row.endpoint.target:.2f}: {verdict(row.ratio >= row.endpoint.target)})"
             )
+    for latency in history[1]:
+        lines.append(
+            f"- {latency.name} for a user with {history[0]:,} transactions, uncached: median "
+            f"**{latency.median:.1f} ms** end to end (target <= {HISTORY_TARGET_MS:.0f}: "
+            f"{verdict(latency.median <= HISTORY_TARGET_MS)}), p95 {statistics.quantiles(latency.http_ms, n=20)[18]:.1f} ms; "
+            f"the app's own time median {statistics.median(latency.server_ms):.1f} ms"
+        )
     ratio = uncached.ratio
     lines += [
         f"- Uncached GET /reports/summary over the whole history of the bench user (medians of "
@@ -673,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     url = ensure_seeded(server, args.database, live.app_env(database_url(server, args.database)))
     email, user_id, user_transactions = bench_user(url)
-    writer = demo_email(1 if email != demo_email(1) else 2)
+    writer = demo_email(2 if email != demo_email(2) else 3)
     with psycopg.connect(url) as conn:
         total, users = conn.execute(
             "SELECT count(*), count(DISTINCT user_id) FROM transactions_transaction"
@@ -701,18 +802,20 @@ def main(argv: list[str] | None = None) -> int:
         # Writes go to another demo user's accounts, one per connection: the reads above stay the bench
         # user's own, and concurrent writers do not queue on one account's row lock.
         writer_token = login(base, writer)
-        writes_accounts = []
-        for _ in range(args.connections):
-            status, _, account = call(
-                base,
-                "POST",
-                "/accounts",
-                token=writer_token,
-                body={"name": WRITES_ACCOUNT, "currency": "USD"},
-            )
-            if status != 201:
-                raise RuntimeError(f"creating a writes account: {status} {account}")
-            writes_accounts.append(account["id"])
+        # Two accounts per connection: transactions go to the first, transfers from the first to the second.
+        writes_accounts, receiving_accounts = [], []
+        for accounts in (writes_accounts, receiving_accounts):
+            for _ in range(args.connections):
+                status, _, account = call(
+                    base,
+                    "POST",
+                    "/accounts",
+                    token=writer_token,
+                    body={"name": WRITES_ACCOUNT, "currency": "USD", "opening_balance": "1000000.00"},
+                )
+                if status != 201:
+                    raise RuntimeError(f"creating a writes account: {status} {account}")
+                accounts.append(account["id"])
         status, _, categories = call(base, "GET", "/categories?type=expense", token=writer_token)
         category = categories["results"][0]["id"]
         year = (last - timedelta(days=364), last)
@@ -755,6 +858,21 @@ def main(argv: list[str] | None = None) -> int:
                 },
                 target=0.20,
                 in_geomean=True,
+            ),
+            Endpoint(
+                "POST /transfers",
+                "POST",
+                "/transfers",
+                status=201,
+                token=writer_token,
+                body={
+                    "from_account": writes_accounts,
+                    "to_account": receiving_accounts,
+                    "amount": "12.50",
+                    "date": str(last),
+                    "description": "bench",
+                },
+                target=0.20,
             ),
         ]
         floor = Row(floor_endpoint)
@@ -803,7 +921,9 @@ def main(argv: list[str] | None = None) -> int:
         floor.queries = counts.get(floor_endpoint.key)
         for row in rows:
             row.queries = counts.get(row.endpoint.key)
-        for account_id in writes_accounts:
+        heavy_token = login(base, HEAVY_USER)
+        history = history_latency(base, gunicorn, heavy_token, url, args.samples)
+        for account_id in (*writes_accounts, *receiving_accounts):
             call(base, "DELETE", f"/accounts/{account_id}", token=writer_token)
     finally:
         if proxy is not None:
@@ -827,7 +947,15 @@ def main(argv: list[str] | None = None) -> int:
     }
     path = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.md"
     text = write_summary(
-        path, args=args, rows=rows, floor=floor, context=context, uncached=uncached, plans=plans, cpu=cpu
+        path,
+        args=args,
+        rows=rows,
+        floor=floor,
+        context=context,
+        uncached=uncached,
+        history=history,
+        plans=plans,
+        cpu=cpu,
     )
     (RESULTS / "bench-latest.md").write_text(text)
     print(text.split("## Query plans")[0])

@@ -7,8 +7,9 @@ from the environment:
     BENCH_METHOD, BENCH_PATH, BENCH_NAME, BENCH_STATUS (expected), BENCH_TOKEN (optional bearer token),
     BENCH_BODY (optional JSON), BENCH_HEADER (optional NAME=VALUE that every response must carry)
 
-A list under "account" in the body spreads the users over those accounts, one each in turn: writers of
-different accounts do not wait for each other's row lock, as different people's writes do not.
+A list in the body (the accounts of a transaction or of a transfer) spreads the users over its values, one
+each in turn, the same position in every list: writers of different accounts do not wait for each other's
+row lock, as different people's writes do not.
 """
 
 import itertools
@@ -29,9 +30,12 @@ class OneEndpoint(FastHttpUser):
         self.status = int(os.environ.get("BENCH_STATUS", "200"))
         body = os.environ.get("BENCH_BODY")
         self.body = json.loads(body) if body else None
-        if self.body and isinstance(self.body.get("account"), list):
-            accounts = self.body["account"]
-            self.body = {**self.body, "account": accounts[next(self.numbers) % len(accounts)]}
+        if self.body:
+            number = next(self.numbers)
+            self.body = {
+                name: value[number % len(value)] if isinstance(value, list) else value
+                for name, value in self.body.items()
+            }
         self.headers = (
             {"Authorization": f"Bearer {os.environ['BENCH_TOKEN']}"} if os.environ.get("BENCH_TOKEN") else {}
         )

@@ -47,15 +47,47 @@ TRANSACTION_FIELDS = {
     "account",
     "category",
     "type",
+    "direction",
+    "transfer",
     "amount",
     "currency",
     "description",
     "date",
     "created_at",
 }
-SUMMARY_FIELDS = {"from", "to", "account", "currency", "income", "expense", "balance", "by_currency"}
+SUMMARY_FIELDS = {
+    "from",
+    "to",
+    "account",
+    "currency",
+    "income",
+    "expense",
+    "balance",
+    "transfers_in",
+    "transfers_out",
+    "by_currency",
+}
 BY_CATEGORY_FIELDS = {"from", "to", "account", "results"}
+TRENDS_FIELDS = {"from", "to", "interval", "account", "category", "by_currency"}
+NET_WORTH_FIELDS = {"from", "to", "interval", "by_currency"}
+BALANCES_FIELDS = {"account", "currency", "interval", "points"}
+TRANSFER_FIELDS = {
+    "id",
+    "from_account",
+    "to_account",
+    "amount",
+    "currency",
+    "to_amount",
+    "to_currency",
+    "rate",
+    "date",
+    "description",
+    "from_transaction",
+    "to_transaction",
+    "created_at",
+}
 PAGE_SIZE = 20
+REPORTS = ("summary", "by-category", "trends", "net-worth", "balances")
 DESCRIPTIONS = ["Lunch", "Weekly shop", "Taxi", "Cinema", "Pharmacy", ""]
 
 
@@ -202,9 +234,10 @@ class FinanceUser(FastHttpUser):
         self.accounts: list[dict] = []
         self.categories: list[dict] = []
         self.created: list[int] = []  # transactions this user recorded: safe to read and delete
+        self.transfers: list[int] = []  # transfers this user made: safe to change and delete
         self.seen: list[int] = []  # transaction ids met in lists
         self.pages = 1
-        self.stale = {"summary": True, "by-category": True}
+        self.stale = dict.fromkeys(REPORTS, True)
         self.exclusive = not options.existing_users  # a shared demo user's cache is warmed by others too
         if options.existing_users:
             number = next(self._demo_numbers) % options.existing_users + 1
@@ -446,9 +479,7 @@ class FinanceUser(FastHttpUser):
             if victim in self.seen:
                 self.seen.remove(victim)
 
-    def _report(self, report: str, fields: set[str]) -> None:
-        today = date.today()
-        params = {"from": today.replace(month=1, day=1).isoformat(), "to": today.isoformat()}
+    def _report(self, report: str, path: str, fields: set[str], params: dict[str, str | int]) -> None:
         after_write = self.stale[report]
 
         def check(body, response):
@@ -461,17 +492,82 @@ class FinanceUser(FastHttpUser):
                 return "a cached report was served after a write"
             return None
 
-        name = f"/reports/{report}" + (" (after write)" if after_write else "")
-        if self.call("GET", f"/reports/{report}", name=name, expect=200, params=params, check=check):
+        name = path if report != "balances" else "/accounts/{id}/balances"
+        name += " (after write)" if after_write else ""
+        if self.call("GET", path, name=name, expect=200, params=params, check=check):
             self.stale[report] = False
+
+    def _this_year(self) -> dict[str, str | int]:
+        today = date.today()
+        return {"from": today.replace(month=1, day=1).isoformat(), "to": today.isoformat()}
 
     @task(15)
     def summary(self) -> None:
-        self._report("summary", SUMMARY_FIELDS)
+        self._report("summary", "/reports/summary", SUMMARY_FIELDS, self._this_year())
 
     @task(8)
     def by_category(self) -> None:
-        self._report("by-category", BY_CATEGORY_FIELDS)
+        self._report("by-category", "/reports/by-category", BY_CATEGORY_FIELDS, self._this_year())
+
+    @task(4)
+    def trends(self) -> None:
+        today = date.today()
+        params = {
+            "from": (today - timedelta(days=365)).isoformat(),
+            "to": today.isoformat(),
+            "interval": "month",
+        }
+        self._report("trends", "/reports/trends", TRENDS_FIELDS, params)
+
+    @task(3)
+    def net_worth(self) -> None:
+        self._report("net-worth", "/reports/net-worth", NET_WORTH_FIELDS, self._this_year())
+
+    @task(4)
+    def balances(self) -> None:
+        account = random.choice(self.accounts)["id"]
+        self._report("balances", f"/accounts/{account}/balances", BALANCES_FIELDS, {"interval": "day"})
+
+    @task(4)
+    def create_transfer(self) -> None:
+        if len(self.accounts) < 2:
+            return
+        source, target = random.sample(self.accounts, 2)
+        body = {
+            "from_account": source["id"],
+            "to_account": target["id"],
+            "amount": f"{random.uniform(5, 200):.{_places(source['balance'])}f}",
+            "date": (date.today() - timedelta(days=random.randrange(60))).isoformat(),
+            "description": "Savings",
+        }
+        if source["currency"] != target["currency"]:
+            body["to_amount"] = f"{random.uniform(5, 200):.{_places(target['balance'])}f}"
+
+        def check(body_, _response):
+            if set(body_) != TRANSFER_FIELDS:
+                return f"unexpected fields {sorted(body_)}"
+            if body_["amount"] != body["amount"] or not (
+                body_["from_transaction"] and body_["to_transaction"]
+            ):
+                return f"the transfer differs from what was sent: {body_}"
+            return None
+
+        created = self.call("POST", "/transfers", name="/transfers", expect=201, body=body, check=check)
+        if created:
+            self.transfers.append(created["id"])
+            self.stale = dict.fromkeys(self.stale, True)
+
+    @task(2)
+    def list_transfers(self) -> None:
+        self.call("GET", "/transfers", name="/transfers", expect=200, check=_page_check(TRANSFER_FIELDS))
+
+    @task(1)
+    def delete_transfer(self) -> None:
+        if len(self.transfers) <= 2:
+            return
+        victim = self.transfers.pop(random.randrange(len(self.transfers)))
+        if self.call("DELETE", f"/transfers/{victim}", name="/transfers/{id}", expect=204):
+            self.stale = dict.fromkeys(self.stale, True)
 
     @task(10)
     def list_accounts(self) -> None:

@@ -25,9 +25,18 @@ P95_MS: dict[str, float] = {
     "DELETE /transactions/{id}": 800,
     "GET /reports/summary": 300,
     "GET /reports/by-category": 300,
+    "GET /reports/trends": 300,
+    "GET /reports/net-worth": 300,
+    "GET /accounts/{id}/balances": 300,
+    "GET /transfers": 500,
+    "POST /transfers": 800,
+    "DELETE /transfers/{id}": 800,
     # Right after a write the report is computed (the write invalidated the user's cache).
     "GET /reports/summary (after write)": 1500,
     "GET /reports/by-category (after write)": 1500,
+    "GET /reports/trends (after write)": 1500,
+    "GET /reports/net-worth (after write)": 1500,
+    "GET /accounts/{id}/balances (after write)": 1500,
 }
 DEFAULT_P95_MS = 1000.0
 FAILURE_RATIO = {"smoke": 0.0}

@@ -57,6 +57,17 @@ def drive_every_flow(api: APIClient) -> dict:
         call("get", f"/reports/summary{period}")["X-Cache"],
     ]
     call("delete", f"/transactions/{tx}", None, 204)
+    savings = call("post", "/accounts", {"name": "Savings", "currency": "USD"}, 201).json()["id"]
+    move = {"from_account": account_id, "to_account": savings, "amount": "100.00", "date": "2026-01-15"}
+    transfer = call("post", "/transfers", move, 201).json()["id"]
+    call("patch", f"/transfers/{transfer}", {"amount": "90.00"})
+    for path in (
+        f"/reports/trends{period}",
+        f"/reports/net-worth{period}",
+        f"/accounts/{account_id}/balances{period}",
+    ):
+        call("get", path)
+    call("delete", f"/transfers/{transfer}", None, 204)
     call("post", "/auth/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}, 204)
     relogin = call("post", "/auth/login", {"email": EMAIL, "password": NEW_PASSWORD}).json()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {relogin['access']}")
@@ -84,6 +95,9 @@ def test_it_logs_a_business_event_for_each_thing_that_happened(logs):
         "transaction.created",
         "transaction.updated",
         "transaction.deleted",
+        "transfer.created",
+        "transfer.updated",
+        "transfer.deleted",
     ):
         assert expected in names, (expected, names)
     assert seen["report_cache"] == ["MISS", "HIT"]
@@ -110,7 +124,7 @@ def test_it_logs_a_business_event_for_each_thing_that_happened(logs):
 def test_it_never_logs_passwords_or_tokens_of_the_auth_and_transaction_flows(logs):
     seen = drive_every_flow(APIClient())
 
-    assert len(logs.events("request.finished")) == 19  # the capture saw every request of the flows
+    assert len(logs.events("request.finished")) == 26  # the capture saw every request of the flows
     for secret in (
         PASSWORD,
         NEW_PASSWORD,

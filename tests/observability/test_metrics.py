@@ -13,7 +13,7 @@ from tests.observability.test_events_and_redaction import EMAIL, drive_every_flo
 
 # The labels our own metrics may carry. Their values are names from a short list (a type, a result, a report),
 # so they look like identifiers: no digits (ids, amounts), no "@" (emails), no "/" (paths).
-ALLOWED_LABELS = {"type", "result", "report"}
+ALLOWED_LABELS = {"type", "result", "report", "action"}
 BOUNDED_VALUE = re.compile(r"[a-z][a-z_-]{0,31}")
 
 
@@ -57,6 +57,7 @@ def test_finance_metric_labels_stay_bounded_whatever_the_users_do():
     assert {family.name for family in families} >= {
         "finance_transactions_created",
         "finance_transactions_deleted",
+        "finance_transfers",
         "finance_report_cache",
         "finance_logins",
         "finance_registrations",
