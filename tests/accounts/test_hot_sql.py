@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 
 from finance.accounts.models import Account
-from finance.accounts.selectors import ACCOUNT_COLUMNS, account_for_update, account_list, accounts_for
+from finance.accounts.selectors import ACCOUNT_COLUMNS, account_list, accounts_for, accounts_for_update
 from finance.accounts.services import move_balance
 from tests.factories import AccountFactory
 
@@ -19,13 +19,16 @@ def fields(instance) -> list:
     return [getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields]
 
 
-def test_the_locked_account_is_the_orm_row_and_none_when_not_the_users(user, other_user):
-    account = AccountFactory(user=user, currency="JPY", opening_balance="1200")
+def test_the_locked_accounts_are_the_orm_rows_and_only_the_users(user, other_user):
+    first = AccountFactory(user=user, currency="JPY", opening_balance="1200")
+    second = AccountFactory(user=user, currency="EUR", opening_balance="3.50")
+    theirs = AccountFactory(user=other_user)
     with transaction.atomic():
-        expected = accounts_for(user).select_for_update().filter(pk=account.pk).first()
-        assert fields(account_for_update(user_id=user.pk, account_id=account.pk)) == fields(expected)
-        assert account_for_update(user_id=other_user.pk, account_id=account.pk) is None
-        assert account_for_update(user_id=user.pk, account_id=account.pk + 1000) is None
+        expected = accounts_for(user).select_for_update().filter(pk__in=[first.pk, second.pk]).order_by("pk")
+        locked = accounts_for_update(user_id=user.pk, account_ids=[second.pk, first.pk, theirs.pk, 10**9])
+        assert list(locked) == [first.pk, second.pk]
+        assert [fields(a) for a in locked.values()] == [fields(a) for a in expected]
+        assert accounts_for_update(user_id=other_user.pk, account_ids=[first.pk]) == {}
 
 
 @pytest.mark.postgres
@@ -38,7 +41,7 @@ def test_another_connection_finds_the_account_locked(user):
         k: v for k, v in connection.get_connection_params().items() if k in {"host", "port", "user", "dbname"}
     }
     with transaction.atomic():
-        account_for_update(user_id=user.pk, account_id=account.pk)
+        accounts_for_update(user_id=user.pk, account_ids=[account.pk])
         with psycopg.connect(**params) as other, pytest.raises(psycopg.errors.LockNotAvailable):
             other.execute("SELECT 1 FROM accounts_account WHERE id = %s FOR UPDATE NOWAIT", [account.pk])
 
@@ -50,14 +53,14 @@ def test_a_lock_outside_a_transaction_is_refused_like_select_for_update(user):
         pytest.skip("SQLite has no row locks, so Django allows select_for_update anywhere there")
     account = AccountFactory(user=user)
     with pytest.raises(TransactionManagementError):
-        account_for_update(user_id=user.pk, account_id=account.pk)
+        accounts_for_update(user_id=user.pk, account_ids=[account.pk])
 
 
 def test_moving_a_balance_writes_what_an_orm_update_writes(user):
     mine = AccountFactory(user=user, opening_balance="0.10")
     twin = AccountFactory(user=user, opening_balance="0.10")
     with transaction.atomic():
-        move_balance(account_for_update(user_id=user.pk, account_id=mine.pk), Decimal("0.2"))
+        move_balance(accounts_for_update(user_id=user.pk, account_ids=[mine.pk])[mine.pk], Decimal("0.2"))
     Account.objects.filter(pk=twin.pk).update(balance=Decimal("0.10") + Decimal("0.2"))
     assert Account.objects.get(pk=mine.pk).balance == Account.objects.get(pk=twin.pk).balance
     assert Account.objects.get(pk=mine.pk).balance == Decimal("0.3000")

@@ -1,5 +1,6 @@
 """Reads of accounts, always filtered by owner in the query."""
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db import connection
@@ -15,15 +16,18 @@ def accounts_for(user: User) -> QuerySet[Account]:
     return Account.objects.filter(user=user)
 
 
-# Hot path, plain SQL on PostgreSQL (docs/adr/0002-hot-path-sql.md): every transaction write locks its
-# accounts, and the list is among the busiest reads. Building these statements with the ORM cost more CPU than
-# running them. Other databases run the ORM query each statement equals (SQLite's driver returns other types);
-# tests/accounts/test_hot_sql.py checks on PostgreSQL that both give the same.
+# Hot path, plain SQL on PostgreSQL (docs/adr/0002-hot-path-sql.md): every transaction and transfer locks its
+# accounts first, and the list is among the busiest reads. Building these statements with the ORM cost more
+# CPU than running them. Other databases run the ORM query each statement equals (SQLite's driver returns
+# other types); tests/accounts/test_hot_sql.py checks on PostgreSQL that both give the same.
 ACCOUNT_COLUMNS = ("id", "user_id", "name", "currency", "opening_balance", "balance", "created_at")
-ACCOUNT_FOR_UPDATE_SQL = """
+# PostgreSQL sorts before it locks (ORDER BY is applied before the locking clause), so the rows are locked
+# in id order: two writers of the same accounts never wait on each other in a cycle.
+ACCOUNTS_FOR_UPDATE_SQL = """
     SELECT id, user_id, name, currency, opening_balance, balance, created_at
     FROM accounts_account
-    WHERE id = %s AND user_id = %s
+    WHERE id = ANY(%s) AND user_id = %s
+    ORDER BY id
     FOR UPDATE
 """
 ACCOUNT_PAGE_SQL = """
@@ -42,14 +46,19 @@ def _accounts(sql: str, params: list[Any]) -> list[Account]:
         return [Account.from_db(connection.alias, ACCOUNT_COLUMNS, row) for row in cursor.fetchall()]
 
 
-def account_for_update(*, user_id: int, account_id: int) -> Account | None:
-    """The user's account, row-locked until the transaction ends; None when it is not theirs."""
+def accounts_for_update(*, user_id: int, account_ids: Collection[int]) -> dict[int, Account]:
+    """The user's accounts among these ids, row-locked in id order until the transaction ends; an id that is
+    not the user's is missing from the result."""
     if connection.vendor != "postgresql":
-        return Account.objects.select_for_update().filter(pk=account_id, user_id=user_id).first()
+        locked = (
+            Account.objects.select_for_update().filter(pk__in=account_ids, user_id=user_id).order_by("pk")
+        )
+        return {account.pk: account for account in locked}
     if not connection.in_atomic_block:  # the rule of select_for_update: a lock outside one means nothing
-        raise TransactionManagementError("account_for_update() takes a row lock: call it in a transaction")
-    found = _accounts(ACCOUNT_FOR_UPDATE_SQL, [account_id, user_id])
-    return found[0] if found else None
+        raise TransactionManagementError("accounts_for_update() takes row locks: call it in a transaction")
+    return {
+        account.pk: account for account in _accounts(ACCOUNTS_FOR_UPDATE_SQL, [list(account_ids), user_id])
+    }
 
 
 def account_list(user: User) -> SqlList[Account] | QuerySet[Account]:

@@ -68,7 +68,7 @@ SET_BALANCE_SQL = "UPDATE accounts_account SET balance = %s WHERE id = %s"
 
 
 def move_balance(account: Account, delta: Decimal) -> None:
-    """Add `delta` to the balance of an account the caller has locked (account_for_update).
+    """Add `delta` to the balance of an account the caller has locked (accounts_for_update).
 
     A balance the column cannot hold is refused with a 409 before anything is written, instead of the
     database's numeric overflow."""

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from finance.accounts.models import Account
-from finance.accounts.selectors import account_for_update
+from finance.accounts.selectors import accounts_for_update
 from finance.accounts.services import move_balance
 from finance.categories.models import Category
 from finance.categories.selectors import category_for_update
@@ -41,12 +41,7 @@ def signed(direction: str, amount: Decimal) -> Decimal:
 def lock_accounts(user: User, *account_ids: int) -> dict[int, Account]:
     """The user's accounts with these ids, row-locked in id order (two writers never wait on each other in a
     cycle); an id that is not the user's is missing from the result."""
-    locked = {}
-    for account_id in sorted(set(account_ids)):
-        account = account_for_update(user_id=user.pk, account_id=account_id)
-        if account is not None:
-            locked[account_id] = account
-    return locked
+    return accounts_for_update(user_id=user.pk, account_ids=set(account_ids))
 
 
 def _lock_account(user: User, account_id: int, *others: int) -> dict[int, Account]:
