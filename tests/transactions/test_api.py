@@ -213,9 +213,12 @@ def test_list_query_count_does_not_grow_with_the_page(client, user, account, exp
     assert large <= 3
 
 
+@pytest.mark.postgres
 def test_a_balance_the_column_cannot_hold_answers_409_and_changes_nothing(client, user):
     """The largest balance is +/-99,999,999,999,999.9999 (18 digits, 4 decimals): one more cent is refused
     with a problem, not a database error."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps decimals as floats (16 significant digits): balances this large lose cents")
     account = AccountFactory(user=user, currency="USD", opening_balance="99000000000000.00")
     salary = CategoryFactory(user=user, type="income")
     body = {"account": account.pk, "category": salary.pk, "type": "income", "date": "2026-03-01"}
