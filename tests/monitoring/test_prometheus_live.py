@@ -86,6 +86,18 @@ class Traffic:
         self.call("PATCH", f"/transactions/{created['income']['id']}", {"amount": "2600.00"}, token=access)
         self.call("DELETE", f"/transactions/{created['expense']['id']}", token=access, expect=204)
         self.call("GET", "/transactions?from=2026-03-01&to=2026-03-31", token=access)
+        savings, _ = self.call(
+            "POST", "/accounts", {"name": "Savings", "currency": "USD"}, token=access, expect=201
+        )
+        move = {
+            "from_account": account["id"],
+            "to_account": savings["id"],
+            "amount": "100.00",
+            "date": "2026-03-03",
+        }
+        transfer, _ = self.call("POST", "/transfers", move, token=access, expect=201)
+        self.call("DELETE", f"/transfers/{transfer['id']}", token=access, expect=204)
+        self.call("POST", "/transfers", move, token=access, expect=201)
         report = "/reports/summary?from=2026-03-01&to=2026-03-31"
         assert self.call("GET", report, token=access)[1]["X-Cache"] == "MISS"
         # Both workers share the Redis cache, so the next read is a hit; poll in case a worker has its own.
@@ -155,6 +167,8 @@ def test_prometheus_counts_exactly_the_api_requests_sent(stack):
     assert traffic.total >= 2 * 20
     assert prometheus.value(API_REQUESTS) == traffic.total
     assert prometheus.value(f'sum(finance_transactions_created_total{{job="{API_JOB}"}})') == 4
+    assert prometheus.value(f'sum(finance_transfers_total{{job="{API_JOB}", action="created"}})') == 4
+    assert prometheus.value(f'sum(finance_transfers_total{{job="{API_JOB}", action="deleted"}})') == 2
     assert prometheus.value(f'sum(finance_registrations_total{{job="{API_JOB}"}})') == 2
     assert prometheus.value(f'sum(finance_logins_total{{job="{API_JOB}", result="failed"}})') == 2
     assert prometheus.value(f'sum(finance_report_cache_total{{job="{API_JOB}", result="hit"}})') >= 2
