@@ -236,3 +236,13 @@ def test_a_balance_that_would_overflow_its_column_answers_409(client, user):
     assert response["Content-Type"] == "application/problem+json"
     assert Transfer.objects.count() == 0
     assert balance(full) == Decimal("99999000000000")
+
+
+def test_a_transfer_whose_two_accounts_were_deleted_is_no_longer_listed(client, checking, savings):
+    created = transfer(client, checking, savings).json()
+    assert client.delete(f"/accounts/{checking.pk}").status_code == 204
+    assert client.get("/transfers").json()["count"] == 1
+    assert client.delete(f"/accounts/{savings.pk}").status_code == 204
+    assert client.get("/transfers").json()["count"] == 0
+    assert client.get(f"/transfers/{created['id']}").status_code == 404
+    assert Transaction.objects.count() == 0

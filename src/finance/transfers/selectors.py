@@ -13,8 +13,9 @@ from finance.users.models import User
 def transfers_for(
     user: User, *, date_from: date | None = None, date_to: date | None = None, account_id: int | None = None
 ) -> QuerySet[Transfer]:
-    """The user's transfers, newest first; `account_id` selects those from or to that account."""
-    queryset = Transfer.objects.filter(user=user)
+    """The user's transfers, newest first; `account_id` selects those from or to that account. A transfer
+    whose two accounts were both deleted has no legs left and is nobody's money: it is not listed."""
+    queryset = Transfer.objects.filter(user=user).exclude(from_account__isnull=True, to_account__isnull=True)
     if date_from is not None:
         queryset = queryset.filter(date__gte=date_from)
     if date_to is not None:
