@@ -1,14 +1,22 @@
 from typing import Any
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from finance.core import figure_cache
 from finance.core.errors import ValidationFailed
-from finance.core.http.fields import ObjectId, PeriodQuery, query_data
+from finance.core.http.fields import MONEY_OUT, ObjectId, PeriodQuery, query_data
 from finance.reports import selectors
 from finance.users.authentication import AuthenticatedRequest
 
@@ -24,8 +32,10 @@ class ReportQuery(PeriodQuery):
 
 
 _PARAMS = [
-    OpenApiParameter("from", str, required=True, description="First day, inclusive (YYYY-MM-DD)."),
-    OpenApiParameter("to", str, required=True, description="Last day, inclusive (YYYY-MM-DD)."),
+    OpenApiParameter(
+        "from", OpenApiTypes.DATE, required=True, description="First day, inclusive (YYYY-MM-DD)."
+    ),
+    OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="Last day, inclusive (YYYY-MM-DD)."),
     OpenApiParameter("account", int, description="Only this account."),
 ]
 _CACHE_HEADER = OpenApiParameter(
@@ -36,28 +46,42 @@ _CACHE_HEADER = OpenApiParameter(
     enum=["HIT", "MISS"],
     description="HIT when served from the report cache.",
 )
-_MONEY = serializers.CharField(allow_null=True)
+
+
+@extend_schema_field(MONEY_OUT)
+class _Money(serializers.CharField):
+    """An amount in a report (the schema of the output; reports are rendered by their selectors)."""
+
+
+def _money(help_text: str, *, nullable: bool = False) -> serializers.Field:
+    # One field object per member: drf-spectacular names a schema property after the field it describes.
+    return _Money(allow_null=nullable, help_text=help_text)
+
+
+_SINGLE = " Null when the period has transactions in several currencies (see `by_currency`)."
 SummaryOut = inline_serializer(
     "Summary",
     {
-        "from": serializers.DateField(),
-        "to": serializers.DateField(),
-        "account": serializers.IntegerField(allow_null=True),
+        "from": serializers.DateField(help_text="First day, inclusive."),
+        "to": serializers.DateField(help_text="Last day, inclusive."),
+        "account": serializers.IntegerField(allow_null=True, help_text="The account asked for, if any."),
         "currency": serializers.CharField(
-            allow_null=True, help_text="Null when the period has several currencies"
+            allow_null=True,
+            help_text="The period's one currency; null with several currencies or none.",
         ),
-        "income": _MONEY,
-        "expense": _MONEY,
-        "balance": _MONEY,
+        "income": _money("Total income." + _SINGLE, nullable=True),
+        "expense": _money("Total expenses." + _SINGLE, nullable=True),
+        "balance": _money("Income minus expenses." + _SINGLE, nullable=True),
         "by_currency": inline_serializer(
             "CurrencyTotals",
             {
-                "currency": serializers.CharField(),
-                "income": serializers.CharField(),
-                "expense": serializers.CharField(),
-                "balance": serializers.CharField(),
+                "currency": serializers.CharField(help_text="ISO 4217 code."),
+                "income": _money("Total income in this currency."),
+                "expense": _money("Total expenses in this currency."),
+                "balance": _money("Income minus expenses in this currency."),
             },
             many=True,
+            help_text="One line per currency that has transactions in the period.",
         ),
     },
 )
@@ -73,7 +97,7 @@ ByCategoryOut = inline_serializer(
                 "category_id": serializers.IntegerField(),
                 "name": serializers.CharField(),
                 "type": serializers.CharField(),
-                "total": serializers.CharField(),
+                "total": _money("Sum of the category's transactions in this currency."),
                 "count": serializers.IntegerField(),
                 "currency": serializers.CharField(),
             },
@@ -124,8 +148,49 @@ class SummaryView(_ReportView):
     @extend_schema(
         parameters=[*_PARAMS, _CACHE_HEADER],
         responses={200: OpenApiResponse(SummaryOut)},
+        examples=[
+            OpenApiExample(
+                "one currency",
+                value={
+                    "from": "2026-11-01",
+                    "to": "2026-11-30",
+                    "account": None,
+                    "currency": "EUR",
+                    "income": "2500.00",
+                    "expense": "12.50",
+                    "balance": "2487.50",
+                    "by_currency": [
+                        {"currency": "EUR", "income": "2500.00", "expense": "12.50", "balance": "2487.50"}
+                    ],
+                },
+                response_only=True,
+            ),
+            OpenApiExample(
+                "two currencies",
+                value={
+                    "from": "2026-11-01",
+                    "to": "2026-11-30",
+                    "account": None,
+                    "currency": None,
+                    "income": None,
+                    "expense": None,
+                    "balance": None,
+                    "by_currency": [
+                        {"currency": "EUR", "income": "2500.00", "expense": "12.50", "balance": "2487.50"},
+                        {"currency": "JPY", "income": "0", "expense": "1200", "balance": "-1200"},
+                    ],
+                },
+                response_only=True,
+            ),
+        ],
         tags=["reports"],
         summary="Income, expense and balance for a period",
+        description=(
+            "Income, expenses and their difference over `from`..`to` (inclusive), optionally for one "
+            "account. Amounts of different currencies are never added: `by_currency` has one line per "
+            "currency, and the top-level figures repeat it when there is exactly one (with none they are "
+            '`"0"`, with several `null`). Cached per user until their next write; `X-Cache` tells.'
+        ),
     )
     def get(self, request: AuthenticatedRequest) -> HttpResponse:
         return super().get(request)
@@ -138,8 +203,42 @@ class ByCategoryView(_ReportView):
     @extend_schema(
         parameters=[*_PARAMS, _CACHE_HEADER],
         responses={200: OpenApiResponse(ByCategoryOut)},
+        examples=[
+            OpenApiExample(
+                "by category",
+                value={
+                    "from": "2026-11-01",
+                    "to": "2026-11-30",
+                    "account": None,
+                    "results": [
+                        {
+                            "category_id": 30,
+                            "name": "Salary",
+                            "type": "income",
+                            "total": "2500.00",
+                            "count": 1,
+                            "currency": "EUR",
+                        },
+                        {
+                            "category_id": 31,
+                            "name": "Food",
+                            "type": "expense",
+                            "total": "12.50",
+                            "count": 1,
+                            "currency": "EUR",
+                        },
+                    ],
+                },
+                response_only=True,
+            )
+        ],
         tags=["reports"],
         summary="Totals per category for a period",
+        description=(
+            "Per category and currency: the total and the number of transactions over `from`..`to` "
+            "(inclusive), optionally for one account. Cached per user until their next write; `X-Cache` "
+            "tells."
+        ),
     )
     def get(self, request: AuthenticatedRequest) -> HttpResponse:
         return super().get(request)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -75,6 +75,8 @@ def login(*, email: str, password: str, ip: str) -> TokenPair:
 def _parse_refresh(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)  # type: ignore[arg-type]  # simplejwt declares Token; it parses text
+    except ExpiredTokenError:
+        raise Unauthenticated("The refresh token has expired; log in again.") from None
     except TokenError:
         raise Unauthenticated("The refresh token is invalid or expired.") from None
 

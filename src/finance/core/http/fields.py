@@ -39,6 +39,15 @@ class Text(serializers.CharField):
         return super().to_internal_value(data)
 
 
+# An amount the API returns: always the currency's minor-unit digits ("12.50", "500" for JPY).
+MONEY_OUT = {
+    "type": "string",
+    "pattern": MONEY_PATTERN,
+    "example": "12.50",
+    "description": "A decimal string with exactly the currency's minor-unit digits.",
+}
+
+
 @extend_schema_field({"type": "string", "pattern": MONEY_PATTERN, "example": "12.50"})
 class Money(serializers.Field):
     """Money as a JSON string of a decimal number: "1299.50". Floats never enter the system."""
