@@ -247,7 +247,9 @@ class ExportDownloadView(APIView):
     @extend_schema(
         auth=[],
         responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV file."),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="The CSV file: UTF-8, a header row, CRLF line ends."
+            ),
             (403, PROBLEM_CONTENT_TYPE): OpenApiResponse(
                 _PROBLEM, description="The link was altered or has expired."
             ),
