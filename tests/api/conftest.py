@@ -15,7 +15,7 @@ LIVE_SETTINGS = {**RELAXED_LIMITS, "PASSWORD_HASHERS": "django.contrib.auth.hash
 
 @pytest.fixture(scope="session")
 def live_app():
-    with running_app(workers=1, threads=4, **LIVE_SETTINGS) as app:
+    with running_app(workers=1, threads=4, static=True, **LIVE_SETTINGS) as app:
         yield app
 
 
