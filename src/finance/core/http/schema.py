@@ -64,7 +64,10 @@ _SPECIFIC: dict[tuple[str, str], tuple[str, dict[str, list[str]] | None]] = {
     ),
     ("/auth/register", "409"): ("A user with this email already exists.", {"email": ["Already registered."]}),
     ("/auth/login", "401"): ("Email or password is incorrect.", None),
-    ("/auth/refresh", "401"): ("The refresh token has already been used or revoked.", None),
+    ("/auth/refresh", "401"): (
+        "The refresh token is not valid, or was already used or revoked; log in again.",
+        None,
+    ),
     ("/auth/logout", "401"): ("The refresh token does not belong to this user.", None),
     ("/auth/password", "403"): ("The current password is incorrect.", None),
     ("/accounts", "400"): (
