@@ -67,9 +67,9 @@ clean: ## remove the virtualenv, local database and caches
 # --- CI: one definition; .ci/run runs `make ci`, the GitHub workflow runs its parts as jobs -------------------
 ci: hygiene lint checks test ## everything CI checks (needs PostgreSQL and Redis for the tests; see .ci/run)
 
-checks: check-deploy hadolint nginx-check promtool k8s-check schemas openapi-lint docs-build ## the configuration checks
+checks: check-deploy hadolint nginx-check promtool k8s-check schemas openapi-lint docs-build ## the configuration checks, the OpenAPI linters, the documentation build
 
-system-packages: ## install nginx, Prometheus (promtool) and PgBouncer from the distribution; no daemon is started
+system-packages: ## install nginx, Prometheus (promtool), PgBouncer, Chromium, jq, curl from the distribution; no daemon is started
 	.ci/install-packages
 
 # The hooks of .pre-commit-config.yaml from pre-commit-hooks (PyPI), over every tracked file.
@@ -176,7 +176,7 @@ load: venv ## Locust with SHAPE=smoke|ramp|steady|spike|soak against HOST; repor
 	$(PY) -m locust -f load/locustfile.py --headless --host $(HOST) --shape $(SHAPE) \
 		--csv load/results/$(SHAPE) --html load/results/$(SHAPE).html $(LOAD_ARGS)
 
-bench: venv ## benchmark the local stack over 1M seeded transactions; summary in load/results/bench-latest.md
+bench: venv ## benchmark the local stack over 1M seeded transactions; summary and chart in load/results/bench-latest.{md,svg}
 	$(PY) -m load.bench $(BENCH_ARGS)
 
 seed-demo: venv ## fill the configured database with demo data (USERS=10 TRANSACTIONS=10000 SEED=1)

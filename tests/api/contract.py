@@ -21,6 +21,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from deploy.local.live import http, wait_until
+
 CHECKS = (
     not_a_server_error,
     status_code_conformance,
@@ -73,8 +75,20 @@ class Contract:
         query: dict[str, Any] | None = None,
         body: Any = None,
         headers: dict[str, str] | None = None,
+        eventually: bool = False,
     ) -> requests.Response:
-        """Send one request to `METHOD path`; the answer must be documented, valid, and of status `expect`."""
+        """Send one request to `METHOD path`; the answer must be documented, valid, and of status `expect`.
+
+        `eventually`: the answer changes a moment after an earlier write (a change to a user reaches each
+        worker's user cache asynchronously, ADR 0001): wait until it does, then send the checked request."""
+        if eventually:
+            sent_headers = {"Authorization": f"Bearer {token}"} if token else {}
+            url = self.base_url + path.format(**(path_parameters or {}))
+            wait_until(
+                lambda: http(method, url, body=body, headers=sent_headers)[0] == expect,
+                timeout=15,
+                what=f"{method} {path} to answer {expect}",
+            )
         operation = self.schema[path][method.upper()]
         case = operation.make_case(
             path_parameters=path_parameters,

@@ -156,6 +156,18 @@ _REPLAYED_202 = OpenApiParameter(
 )
 
 
+_LOCATION_202 = OpenApiParameter(
+    "Location",
+    str,
+    location=OpenApiParameter.HEADER,
+    response=[202],
+    description=(
+        "The export's address (`/exports/{id}`): poll it until the export is done or failed. A replayed "
+        "answer (`Idempotent-Replayed: true`) has the export's `id` in its body but no Location."
+    ),
+)
+
+
 class ExportListView(APIView):
     pagination_class = PagePagination  # documents the page envelope and parameters in the schema
 
@@ -171,7 +183,7 @@ class ExportListView(APIView):
 
     @extend_schema(
         request=ExportIn,
-        parameters=[_REPLAYED_202],
+        parameters=[_REPLAYED_202, _LOCATION_202],
         responses={202: ExportOut},
         examples=[
             _EXAMPLE,
