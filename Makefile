@@ -161,7 +161,7 @@ promtool: ## check the Prometheus config and alert rules, run the alert unit tes
 monitoring-check: venv promtool ## real Prometheus scraping gunicorn: counts, every dashboard query and alert
 	$(BIN)/pytest tests/monitoring $(PYTEST_ARGS)
 
-# --- load testing (README "Load testing") ----------------------------------------------------------------
+# --- load testing (docs/load-testing.md) --------------------------------------------------------------------
 .PHONY: load-smoke load bench seed-demo
 SHAPE ?= smoke
 HOST ?= http://127.0.0.1:8000

@@ -135,7 +135,7 @@ if REDIS_URL:
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
                 # An outage turns reads into misses and writes into no-ops: reports are computed, throttles
-                # fail open (documented in the README). TTLs are the backstop for missed invalidations.
+                # fail open (docs/reliability.md, "Faults"). TTLs are the backstop for missed invalidations.
                 "IGNORE_EXCEPTIONS": True,
             },
         }

@@ -100,8 +100,11 @@ def test_every_command_of_the_walk_through_prints_what_the_readme_shows(make_run
         # The CSV lines end in CRLF, which a terminal shows like any line end.
         printed = [line.rstrip("\r") for line in result.stdout.splitlines()]
         assert printed == expected, f"run {attempt} printed:\n" + "\n".join(printed)
-    # make run's links follow its PORT: the "export ready" email (printed on the console) links here.
+    # make run's links follow its PORT: the "export ready" email (printed on the console) links here, and
+    # the OpenAPI document names this address as its server (what Swagger UI's "Try it out" calls).
     assert f"http://127.0.0.1:{port}/exports/download/" in server.output()
+    status, _, document = http("GET", f"http://127.0.0.1:{port}/schema?format=json")
+    assert status == 200 and document["servers"][0]["url"] == f"http://127.0.0.1:{port}"
 
 
 def test_make_run_answers_unknown_paths_and_bad_ids_with_problem_json_despite_debug(make_run):

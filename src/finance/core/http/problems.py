@@ -142,8 +142,13 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         if unauthenticated:
             challenge["WWW-Authenticate"] = getattr(exc, "auth_header", None) or 'Bearer realm="api"'
             if isinstance(exc, drf.AuthenticationFailed):
-                # RFC 6750: a token was sent and refused (expired, invalid or revoked).
-                challenge["WWW-Authenticate"] += ', error="invalid_token"'
+                # RFC 6750: a malformed Authorization header, or a token sent and refused (expired, invalid,
+                # revoked).
+                code = exc.detail.get("code") if isinstance(exc.detail, dict) else exc.get_codes()
+                malformed = str(code) == "bad_authorization_header"
+                challenge["WWW-Authenticate"] += (
+                    f', error="{"invalid_request" if malformed else "invalid_token"}"'
+                )
         status = 401 if unauthenticated else exc.status_code
         detail = exc.detail
         if isinstance(exc, drf.NotAuthenticated):

@@ -115,7 +115,10 @@ HEADERS = {
         "schema": {"type": "integer", "minimum": 0, "example": 30},
     },
     "WWWAuthenticate": {
-        "description": 'The authentication scheme; `error="invalid_token"` when a token was sent and refused.',
+        "description": (
+            'The scheme; `error="invalid_token"` for a refused token, `error="invalid_request"` for a '
+            "malformed Authorization header."
+        ),
         "schema": {"type": "string", "example": 'Bearer realm="api", error="invalid_token"'},
     },
 }
