@@ -4,26 +4,41 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# Two stamps: `make run` needs only what serving needs (base.lock); everything else the whole toolchain.
+BASE_STAMP := $(VENV)/.base-$(shell cat requirements/base.lock | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+PORT ?= 8000
 
-.PHONY: help venv run test lint format lock check-balances clean ci checks hygiene schemas system-packages
+.PHONY: help venv venv-base run test lint format lock check-balances clean ci checks hygiene schemas system-packages
 
 help:
 	@grep -E '^[a-z0-9-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
+# The dev lock pins every base package at the same version (tests/test_lock_files.py), so the whole
+# toolchain includes what serving needs: its stamp stands for both.
 $(STAMP): requirements/dev.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.lock
-	rm -f $(VENV)/.installed-*
+	rm -f $(VENV)/.installed-* $(VENV)/.base-*
+	touch $@ $(BASE_STAMP)
+
+$(BASE_STAMP): requirements/base.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r requirements/base.lock
+	rm -f $(VENV)/.base-*
 	touch $@
 
-venv: $(STAMP) ## create .venv and install the locked dependencies
+venv: $(STAMP) ## create .venv and install the locked dependencies (the whole development toolchain)
 
-run: venv ## migrate and serve the API at http://127.0.0.1:8000 on embedded defaults
-	DEBUG=$${DEBUG:-true} LOG_FORMAT=$${LOG_FORMAT:-console} $(PY) manage.py migrate --no-input
-	DEBUG=$${DEBUG:-true} LOG_FORMAT=$${LOG_FORMAT:-console} $(PY) manage.py runserver 127.0.0.1:8000
+venv-base: $(BASE_STAMP) ## create .venv with only what serving needs (requirements/base.lock)
+
+# Links the app builds (export downloads, emails) follow PORT unless PUBLIC_BASE_URL says otherwise.
+run: venv-base ## migrate and serve the API at http://127.0.0.1:$PORT (default 8000) on embedded defaults
+	export DEBUG=$${DEBUG:-true} LOG_FORMAT=$${LOG_FORMAT:-console} \
+		PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(PY) manage.py migrate --no-input && $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv ## run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -43,7 +58,7 @@ lock: venv ## re-resolve requirements/*.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet -o requirements/base.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet -o requirements/dev.lock
 
-check-balances: venv ## verify balance == opening + income - expense for every account
+check-balances: venv ## verify every balance (opening + money in - money out) and the pre-aggregated figures against the rows
 	$(PY) manage.py check_balances
 
 clean: ## remove the virtualenv, local database and caches
@@ -52,14 +67,16 @@ clean: ## remove the virtualenv, local database and caches
 # --- CI: one definition; .ci/run runs `make ci`, the GitHub workflow runs its parts as jobs -------------------
 ci: hygiene lint checks test ## everything CI checks (needs PostgreSQL and Redis for the tests; see .ci/run)
 
-checks: check-deploy hadolint nginx-check promtool k8s-check schemas ## the configuration checks
+checks: check-deploy hadolint nginx-check promtool k8s-check schemas openapi-lint docs-build ## the configuration checks, the OpenAPI linters, the documentation build
 
-system-packages: ## install nginx, Prometheus (promtool) and PgBouncer from the distribution; no daemon is started
+system-packages: ## install nginx, Prometheus (promtool), PgBouncer, Chromium, jq, curl from the distribution; no daemon is started
 	.ci/install-packages
 
 # The hooks of .pre-commit-config.yaml from pre-commit-hooks (PyPI), over every tracked file.
 hygiene: venv ## YAML parses; text files end in one newline, carry no trailing spaces or conflict markers; no large files
-	git ls-files -z -- '*.yml' '*.yaml' | xargs -0 $(BIN)/check-yaml --allow-multiple-documents
+	git ls-files -z -- '*.yml' '*.yaml' ':!:mkdocs.yml' | xargs -0 $(BIN)/check-yaml --allow-multiple-documents
+	# mkdocs.yml names Python functions (!!python/name), which only the site build resolves: syntax only.
+	$(BIN)/check-yaml --unsafe mkdocs.yml
 	git ls-files -z | xargs -0 grep -IlZ '' -- | xargs -0 $(BIN)/end-of-file-fixer
 	git ls-files -z | xargs -0 grep -IlZ '' -- | xargs -0 $(BIN)/trailing-whitespace-fixer
 	git ls-files -z | xargs -0 grep -IlZ '' -- | xargs -0 $(BIN)/check-merge-conflict --assume-in-merge
@@ -69,6 +86,38 @@ schemas: venv ## the workflows, Dependabot and compose files against their schem
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose*.yml
+
+# --- the API contract and the documentation ----------------------------------------------------------------
+.PHONY: node-packages openapi-lint docs docs-build
+NODE_DIR := .ci/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed-$(shell cat $(NODE_DIR)/package-lock.json | cksum | cut -d' ' -f1)
+OPENAPI := var/openapi.json
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+export NO_MKDOCS_2_WARNING := 1
+
+$(NODE_STAMP): $(NODE_DIR)/package-lock.json
+	npm ci --prefix $(NODE_DIR) --no-audit --no-fund --ignore-scripts
+	touch $@
+
+node-packages: $(NODE_STAMP) ## the OpenAPI linters and Mermaid, from .ci/node/package-lock.json (npm ci)
+
+openapi-lint: venv node-packages ## Redocly CLI and Spectral on the served OpenAPI document: no error, no warning
+	$(PY) -m deploy.local.openapi $(OPENAPI)
+	cd $(NODE_DIR) && npx --no-install redocly lint --config redocly.yaml ../../$(OPENAPI)
+	cd $(NODE_DIR) && npx --no-install spectral lint --ruleset .spectral.yaml --fail-severity warn ../../$(OPENAPI)
+
+# Mermaid's script is served by the site itself (no CDN); it comes from the npm lock, never from git.
+MERMAID_JS := docs/assets/javascripts/mermaid.min.js
+$(MERMAID_JS): $(NODE_STAMP)
+	mkdir -p $(@D)
+	cp $(NODE_DIR)/node_modules/mermaid/dist/mermaid.min.js $@
+
+docs-build: venv $(MERMAID_JS) ## build the documentation site into var/site; warnings fail (mkdocs --strict)
+	$(BIN)/mkdocs build --strict --site-dir var/site
+
+docs: venv $(MERMAID_JS) ## serve the documentation site at http://127.0.0.1:8001 (reloads on edits)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 # --- container and edge -------------------------------------------------------------------------------------
 .PHONY: smoke hadolint nginx-check compose-check
@@ -114,7 +163,7 @@ promtool: ## check the Prometheus config and alert rules, run the alert unit tes
 monitoring-check: venv promtool ## real Prometheus scraping gunicorn: counts, every dashboard query and alert
 	$(BIN)/pytest tests/monitoring $(PYTEST_ARGS)
 
-# --- load testing (README "Load testing") ----------------------------------------------------------------
+# --- load testing (docs/load-testing.md) --------------------------------------------------------------------
 .PHONY: load-smoke load bench seed-demo
 SHAPE ?= smoke
 HOST ?= http://127.0.0.1:8000
@@ -129,7 +178,7 @@ load: venv ## Locust with SHAPE=smoke|ramp|steady|spike|soak against HOST; repor
 	$(PY) -m locust -f load/locustfile.py --headless --host $(HOST) --shape $(SHAPE) \
 		--csv load/results/$(SHAPE) --html load/results/$(SHAPE).html $(LOAD_ARGS)
 
-bench: venv ## benchmark the local stack over 1M seeded transactions; summary in load/results/bench-latest.md
+bench: venv ## benchmark the local stack over 2M seeded transactions (one user with 1M); summary and chart in load/results/bench-latest.{md,svg}
 	$(PY) -m load.bench $(BENCH_ARGS)
 
 seed-demo: venv ## fill the configured database with demo data (USERS=10 TRANSACTIONS=10000 SEED=1)

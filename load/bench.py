@@ -16,7 +16,9 @@
 4. In-process: the SQL queries each endpoint makes (CaptureQueriesContext), EXPLAIN (ANALYZE, BUFFERS) of
    the list and report queries for the user with about 10k transactions, and the uncached summary against
    the same aggregate as raw SQL.
-5. A markdown summary goes to load/results/bench-<time>.md (and bench-latest.md).
+5. A markdown summary goes to load/results/bench-<time>.md (and bench-latest.md), the ratios as a chart to
+   bench-<time>.svg (and bench-latest.svg), the chart's figures to bench-latest.json (docs/benchmarks/
+   keeps the baseline's: copy both there to publish a new baseline).
 """
 
 import argparse
@@ -40,6 +42,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from deploy.local import live
+from deploy.local.figures import ratio_chart_from_file
 from load.target import DEMO_PASSWORD, RELAXED_LIMITS, RELAXED_NGINX
 
 ROOT = live.ROOT
@@ -647,6 +650,38 @@ def cpu_lines(cpu: dict[str, dict], rows: list[Row]) -> list[str]:
     return lines
 
 
+def chart_data(rows: list[Row], floor: Row, cpu: dict[str, dict], context: dict) -> dict:
+    """The figures of the chart make bench draws: throughput and CPU per request as ratios to the floor."""
+    floor_cpu = sum(cpu[floor.endpoint.key].values())
+
+    def cpu_ratio(row: Row) -> float:
+        total = sum(cpu[row.endpoint.key].values())
+        return round(floor_cpu / total, 2) if total else 0.0
+
+    bars = [
+        {"label": row.endpoint.key, "values": {"throughput": round(row.ratio, 2), "CPU": cpu_ratio(row)}}
+        | ({"target": row.endpoint.target} if row.endpoint.target else {})
+        for row in rows
+    ]
+    counted = [row for row in rows if row.endpoint.in_geomean]
+    bars.append(
+        {
+            "label": "geometric mean",
+            "values": {
+                "throughput": round(geomean([row.ratio for row in counted]), 2),
+                "CPU": round(geomean([cpu_ratio(row) for row in counted]), 2),
+            },
+            "target": 0.40,
+        }
+    )
+    return {
+        "title": "make bench: throughput and CPU per request, as ratios to the floor",
+        "subtitle": f"{context['when']}, commit {context['commit']}, {context['machine']}, "
+        f"{context['total']:,} transactions",
+        "bars": bars,
+    }
+
+
 def write_summary(
     path: Path,
     *,
@@ -962,8 +997,13 @@ def main(argv: list[str] | None = None) -> int:
         cpu=cpu,
     )
     (RESULTS / "bench-latest.md").write_text(text)
+    data = chart_data(rows, floor, cpu, context)
+    (RESULTS / "bench-latest.json").write_text(json.dumps(data, indent=2) + "\n")
+    chart = ratio_chart_from_file(RESULTS / "bench-latest.json")
+    path.with_suffix(".svg").write_text(chart)
+    (RESULTS / "bench-latest.svg").write_text(chart)
     print(text.split("## Query plans")[0])
-    print(f"Summary: {path}")
+    print(f"Summary: {path}; chart: {path.with_suffix('.svg')}")
     return 0
 
 

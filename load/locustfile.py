@@ -8,7 +8,7 @@ refreshing the access token before it expires. Every response is judged (status 
         --csv load/results/ramp --html load/results/ramp.html
 
 Shapes: smoke, ramp, steady, spike, soak (load/shapes.py). Thresholds (load/thresholds.py) make the run
-exit non-zero when breached. The README section "Load testing" has the whole story.
+exit non-zero when breached. docs/load-testing.md has the whole story.
 """
 
 import base64

@@ -3,7 +3,7 @@ the API rather than its throttles. The limits themselves are tested elsewhere; n
 production.
 
 Behind nginx, the edge limits are relaxed the same way through the NGINX_* variables of its template
-(see the README section "Load testing").
+(see docs/load-testing.md).
 """
 
 # The password `manage.py seed_demo` gives every demo user (a test keeps the two equal).

@@ -38,3 +38,14 @@ def test_every_declared_dependency_is_pinned_within_its_range(lock, requirements
         elif not requirement.specifier.contains(version, prereleases=True):
             problems.append(f"{requirement.name}=={version} is outside {requirement.specifier}")
     assert not problems, "run `make lock`: " + "; ".join(problems)
+
+
+def test_the_base_lock_pins_what_the_dev_lock_pins():
+    """`make run` installs base.lock into the same .venv as the whole toolchain: it must change nothing."""
+    dev = pins("dev.lock")
+    differing = {
+        name: (version, dev.get(name))
+        for name, version in pins("base.lock").items()
+        if dev.get(name) != version
+    }
+    assert not differing, f"run `make lock`: base.lock and dev.lock disagree on {differing}"

@@ -271,11 +271,22 @@ class Gunicorn:
 
 
 @contextlib.contextmanager
-def running_app(*, workers: int = 2, threads: int = 4, **overrides: str) -> Iterator[Gunicorn]:
-    """A migrated database and gunicorn serving the app on it."""
-    with live_database() as database_url:
-        env = app_env(database_url, **overrides)
+def running_app(
+    *, workers: int = 2, threads: int = 4, static: bool = False, **overrides: str
+) -> Iterator[Gunicorn]:
+    """A migrated database and gunicorn serving the app on it; with `static`, the static files collected as
+    the image collects them (what /docs and /redoc load)."""
+    with live_database() as database_url, tempfile.TemporaryDirectory(prefix="static-") as static_root:
+        env = app_env(database_url, **({"STATIC_ROOT": static_root} if static else {}), **overrides)
         migrate(env)
+        if static:
+            subprocess.run(
+                [PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                timeout=300,
+            )
         server = Gunicorn(env, workers=workers, threads=threads)
         try:
             yield server

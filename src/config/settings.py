@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "finance.core.http.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "finance.core.http.middleware.SecurityHeadersMiddleware",
+    "finance.core.http.middleware.ProblemNotFoundMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -135,7 +136,7 @@ if REDIS_URL:
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
                 # An outage turns reads into misses and writes into no-ops: reports are computed, throttles
-                # fail open (documented in the README). TTLs are the backstop for missed invalidations.
+                # fail open (docs/reliability.md, "Faults"). TTLs are the backstop for missed invalidations.
                 "IGNORE_EXCEPTIONS": True,
             },
         }
@@ -203,10 +204,43 @@ REST_FRAMEWORK = {
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900, minimum=60)
 
+# The OpenAPI document served at /schema (and linted in CI: make openapi-lint). Tags, the top-level
+# description (openapi.md beside this file) and contact are what a client developer reads first.
 SPECTACULAR_SETTINGS = {
     "TITLE": "Finance API",
-    "DESCRIPTION": "Personal finance: accounts, categories, income and expense transactions, reports.",
+    "DESCRIPTION": Path(__file__).with_name("openapi.md").read_text(),
     "VERSION": "1.0.0",
+    "LICENSE": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
+    "CONTACT": {"name": "Finance API maintainers", "email": env_str("API_CONTACT_EMAIL", "api@example.com")},
+    "TAGS": [
+        {
+            "name": "auth",
+            "description": "Registration, tokens (log in, refresh, log out) and the current user.",
+        },
+        {"name": "users", "description": "User administration: listing, deactivating, roles. Admins only."},
+        {
+            "name": "accounts",
+            "description": "Accounts in one currency each; only transactions move a balance.",
+        },
+        {
+            "name": "categories",
+            "description": "Income and expense categories that transactions are filed under.",
+        },
+        {
+            "name": "transactions",
+            "description": "Income, expenses and transfer legs; each moves its account's balance.",
+        },
+        {
+            "name": "transfers",
+            "description": "Money moved between two of your accounts: two legs and both balances in one step.",
+        },
+        {
+            "name": "reports",
+            "description": "Totals of a period, balances over time, net worth and trends, per currency; cached "
+            "per user.",
+        },
+        {"name": "exports", "description": "Reports and transactions as CSV files, built in the background."},
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -219,9 +253,13 @@ SPECTACULAR_SETTINGS = {
         "IntervalEnum": ["day", "week", "month"],
         "TrendIntervalEnum": ["week", "month"],
     },
+    # Path ids are what the `id` converter accepts (finance.core.http.converters): positive integers.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 999999999999999999}
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "finance.core.http.schema.add_problem_responses",
+        "finance.core.http.schema.complete_schema",
     ],
 }
 
@@ -304,6 +342,7 @@ EXPORT_SPOOL_MAX_BYTES = 1024 * 1024
 EXPORT_CHUNK_SIZE = 2000
 # Base of links in emails when files are served by the app itself (no S3): the address users reach.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+SPECTACULAR_SETTINGS["SERVERS"] = [{"url": PUBLIC_BASE_URL, "description": "This deployment"}]
 
 # Celery on Redis. Without a broker, tasks run inline in the calling process (embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL

@@ -45,7 +45,11 @@ urlpatterns = [
     path("metrics", metrics.export, name="metrics"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "redoc",
+        SpectacularRedocView.as_view(url_name="schema", template_name="finance/redoc.html"),
+        name="redoc",
+    ),
     path("admin/", admin.site.urls),
 ]
 

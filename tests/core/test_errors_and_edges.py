@@ -13,6 +13,25 @@ def test_unknown_paths_answer_problem_json(api):
     assert set(response.json()) >= PROBLEM_KEYS
 
 
+@pytest.mark.parametrize(
+    "path", ["/nowhere", "/accounts/abc", "/accounts/0", "/transactions/99999999999999999999"]
+)
+def test_with_debug_on_unknown_paths_and_bad_ids_still_answer_problem_json(api, settings, path):
+    settings.DEBUG = True  # Django would answer with its HTML page listing every URL pattern
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"].startswith("No such endpoint")
+    assert b"urlpatterns" not in response.content
+
+
+def test_with_debug_on_the_admin_keeps_its_own_pages(admin_client, settings):
+    settings.DEBUG = True
+    response = admin_client.get("/admin/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
 def test_trailing_slashes_are_not_redirected(client):
     assert client.get("/accounts/").status_code == 404
 

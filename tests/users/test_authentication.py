@@ -100,3 +100,56 @@ def test_the_precompiled_user_read_matches_the_orm(user):
     fields = [f.attname for f in User._meta.concrete_fields]
     assert [getattr(fast, f) for f in fields] == [getattr(orm, f) for f in fields]
     assert user_for_token(user.pk + 1000) is None
+
+
+def _me(header: str | None):
+    client = APIClient()
+    if header is not None:
+        client.credentials(HTTP_AUTHORIZATION=header)
+    return client.get("/auth/me")
+
+
+def test_refusals_are_in_the_apis_own_words_and_say_which(user, settings):
+    fresh = str(AccessToken.for_user(user))
+    expired_token = AccessToken.for_user(user)
+    expired_token.set_exp(lifetime=-timedelta(seconds=60))
+    refresh = str(tokens.RefreshToken.for_user(user))
+    cases = {
+        None: "This endpoint needs an access token: send 'Authorization: Bearer <access token>' (POST /auth/login).",
+        "Basic YW5uOnNlY3JldA==": (
+            "This endpoint needs an access token: send 'Authorization: Bearer <access token>' (POST /auth/login)."
+        ),
+        "Bearer": "The Authorization header must be 'Bearer' followed by one access token.",
+        f"Bearer {fresh} extra": "The Authorization header must be 'Bearer' followed by one access token.",
+        f"Bearer {expired_token}": "The access token has expired; get a new pair from POST /auth/refresh.",
+        f"Bearer {fresh[:-3]}abc": "The access token is not valid; log in again (POST /auth/login).",
+        f"Bearer {refresh}": "The access token is not valid; log in again (POST /auth/login).",
+    }
+    for header, detail in cases.items():
+        response = _me(header)
+        assert response.status_code == 401, header
+        assert response.json()["detail"] == detail, header
+        challenge = response["WWW-Authenticate"]
+        assert challenge.startswith('Bearer realm="api"')
+        if header is None or header.startswith("Basic"):
+            assert "error=" not in challenge  # nothing was refused: a token is needed
+        elif detail.startswith("The Authorization header"):
+            assert challenge.endswith('error="invalid_request"'), header
+        else:
+            assert challenge.endswith('error="invalid_token"'), header
+
+
+def test_a_deactivated_user_or_a_changed_password_is_told(user):
+    client, _ = bearer(user)
+    user.set_password("another-horse-battery-7")
+    user.save()
+    assert client.get("/auth/me").json()["detail"] == (
+        "The password was changed after this token was issued; log in again."
+    )
+    verified_tokens.clear()
+    client, _ = bearer(user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert (
+        client.get("/auth/me").json()["detail"]
+        == "The user of this token no longer exists or was deactivated."
+    )

@@ -114,8 +114,35 @@ class ExportOut(serializers.ModelSerializer):
 
 _EXAMPLE = OpenApiExample(
     "transactions",
-    value={"report": "transactions", "from": "2026-01-01", "to": "2026-03-31", "type": "expense"},
+    value={"report": "transactions", "from": "2026-11-01", "to": "2026-11-30", "type": "expense"},
+    request_only=True,
 )
+_PENDING = {
+    "id": 4,
+    "report": "transactions",
+    "from": "2026-11-01",
+    "to": "2026-11-30",
+    "account": None,
+    "category": None,
+    "type": "expense",
+    "status": "pending",
+    "row_count": None,
+    "size_bytes": None,
+    "created_at": "2026-12-01T08:00:00.000000Z",
+    "finished_at": None,
+    "error": None,
+    "url": None,
+    "expires_at": None,
+}
+_DONE = {
+    **_PENDING,
+    "status": "done",
+    "row_count": 1,
+    "size_bytes": 119,
+    "finished_at": "2026-12-01T08:00:01.000000Z",
+    "url": "https://finance.example.com/exports/download/ZXhwb3J0cy83L2V4YW1wbGUuY3N2:1uRk2b:c2lnbmF0dXJl",
+    "expires_at": "2026-12-01T08:15:01.000000Z",
+}
 
 
 # The export answer is 202, so the replay header is documented on it (the shared parameter names 201).
@@ -129,11 +156,26 @@ _REPLAYED_202 = OpenApiParameter(
 )
 
 
+_LOCATION_202 = OpenApiParameter(
+    "Location",
+    str,
+    location=OpenApiParameter.HEADER,
+    response=[202],
+    description=(
+        "The export's address (`/exports/{id}`): poll it until the export is done or failed. A replayed "
+        "answer (`Idempotent-Replayed: true`) has the export's `id` in its body but no Location."
+    ),
+)
+
+
 class ExportListView(APIView):
     pagination_class = PagePagination  # documents the page envelope and parameters in the schema
 
     @extend_schema(
-        responses={200: ExportOut(many=True)}, tags=["exports"], summary="Your exports, newest first"
+        responses={200: ExportOut(many=True)},
+        tags=["exports"],
+        summary="Your exports, newest first",
+        description="Your exports, newest first, a page at a time; a done export carries a fresh link.",
     )
     def get(self, request: AuthenticatedRequest) -> Response:
         query_data(serializers.Serializer, request)  # only page and page_size: refuse anything else
@@ -141,11 +183,21 @@ class ExportListView(APIView):
 
     @extend_schema(
         request=ExportIn,
-        parameters=[_REPLAYED_202],
+        parameters=[_REPLAYED_202, _LOCATION_202],
         responses={202: ExportOut},
-        examples=[_EXAMPLE],
+        examples=[
+            _EXAMPLE,
+            OpenApiExample("pending", value=_PENDING, response_only=True, status_codes=[202]),
+        ],
         tags=["exports"],
         summary="Export a report as CSV (built in the background; poll the export for its link)",
+        description=(
+            "Asks for a CSV file of a report (`summary`, `by-category`) or of the transactions over "
+            "`from`..`to` (inclusive). The answer is 202 with the export `pending` and its address in "
+            "`Location`: poll it until `done` (with a `url` that expires) or `failed` (with an `error`). "
+            "At most a few exports per user may be unfinished at a time (429 beyond). Send an "
+            "`Idempotency-Key` to make a retry safe."
+        ),
     )
     @idempotent
     def post(self, request: AuthenticatedRequest) -> Response:
@@ -170,13 +222,25 @@ class ExportListView(APIView):
 
 class ExportDetailView(APIView):
     @extend_schema(
-        responses={200: ExportOut}, tags=["exports"], summary="One export; when done, a fresh download link"
+        responses={200: ExportOut},
+        examples=[OpenApiExample("done", value=_DONE, response_only=True)],
+        tags=["exports"],
+        summary="One export; when done, a fresh download link",
+        description=(
+            "The export's status. Once `done`, `url` is a download link signed afresh on every read, "
+            "valid until `expires_at`; it needs no Authorization header."
+        ),
     )
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         export = services.get_export(user=request.user, export_id=pk)
         return Response(ExportOut(export, context={"request": request}).data)
 
-    @extend_schema(responses={204: None}, tags=["exports"], summary="Delete an export and its file")
+    @extend_schema(
+        responses={204: None},
+        tags=["exports"],
+        summary="Delete an export and its file",
+        description="Deletes the export and its file; links handed out before stop working.",
+    )
     def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.delete_export(user=request.user, export_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -195,7 +259,9 @@ class ExportDownloadView(APIView):
     @extend_schema(
         auth=[],
         responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV file."),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="The CSV file: UTF-8, a header row, CRLF line ends."
+            ),
             (403, PROBLEM_CONTENT_TYPE): OpenApiResponse(
                 _PROBLEM, description="The link was altered or has expired."
             ),
@@ -205,6 +271,11 @@ class ExportDownloadView(APIView):
         },
         tags=["exports"],
         summary="Download an export through a signed link (local storage only)",
+        description=(
+            "Where export files live on the server's disk (no S3), an export's `url` points here. The "
+            "signed token in the path is the credential, like an S3 presigned URL: no Authorization "
+            "header. An altered or expired link answers 403."
+        ),
     )
     def get(self, request: Request, token: str) -> FileResponse:
         if not storage.is_local():

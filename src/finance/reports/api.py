@@ -5,7 +5,15 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -13,7 +21,7 @@ from rest_framework.views import APIView
 from finance.accounts.services import get_account
 from finance.core import figure_cache
 from finance.core.errors import ValidationFailed
-from finance.core.http.fields import ObjectId, PeriodQuery, query_data
+from finance.core.http.fields import MONEY_OUT, ObjectId, PeriodQuery, query_data
 from finance.reports import selectors
 from finance.reports.periods import INTERVALS
 from finance.users.authentication import AuthenticatedRequest
@@ -52,8 +60,12 @@ class TrendsQuery(ReportQuery):
     category = ObjectId(required=False, source="category_id")
 
 
-_FROM = OpenApiParameter("from", date, required=True, description="First day, inclusive (YYYY-MM-DD).")
-_TO = OpenApiParameter("to", date, required=True, description="Last day, inclusive (YYYY-MM-DD).")
+_FROM = OpenApiParameter(
+    "from", OpenApiTypes.DATE, required=True, description="First day, inclusive (YYYY-MM-DD)."
+)
+_TO = OpenApiParameter(
+    "to", OpenApiTypes.DATE, required=True, description="Last day, inclusive (YYYY-MM-DD)."
+)
 _ACCOUNT = OpenApiParameter("account", int, description="Only this account.")
 _CACHE_HEADER = OpenApiParameter(
     "X-Cache",
@@ -76,35 +88,48 @@ def _interval(default: str, choices: tuple[str, ...] | list[str] = INTERVALS) ->
     )
 
 
-def _money(help_text: str = "", *, nullable: bool = False) -> serializers.CharField:
-    """A money field of a report's schema: a string with the currency's minor-unit digits."""
-    return serializers.CharField(allow_null=nullable, help_text=help_text or 'Money, e.g. "1299.50".')
+@extend_schema_field(MONEY_OUT)
+class _Money(serializers.CharField):
+    """An amount in a report (the schema of the output; reports are rendered by their selectors)."""
+
+
+def _money(help_text: str, *, nullable: bool = False) -> serializers.Field:
+    # One field object per member: drf-spectacular names a schema property after the field it describes.
+    return _Money(allow_null=nullable, help_text=help_text)
+
+
+_SINGLE = " Null when the period has transactions in several currencies (see `by_currency`)."
 
 
 def _summary_figures(nullable: bool) -> dict[str, serializers.Field]:
+    single = _SINGLE if nullable else ""
     return {
-        "income": _money("Income (never transfers).", nullable=nullable),
-        "expense": _money("Expense (never transfers).", nullable=nullable),
-        "balance": _money("Income minus expense.", nullable=nullable),
-        "transfers_in": _money("Money moved in from the user's other accounts.", nullable=nullable),
-        "transfers_out": _money("Money moved out to the user's other accounts.", nullable=nullable),
+        "income": _money("Total income (never transfers)." + single, nullable=nullable),
+        "expense": _money("Total expenses (never transfers)." + single, nullable=nullable),
+        "balance": _money("Income minus expenses." + single, nullable=nullable),
+        "transfers_in": _money("Money moved in from the user's other accounts." + single, nullable=nullable),
+        "transfers_out": _money("Money moved out to the user's other accounts." + single, nullable=nullable),
     }
 
 
 SummaryOut = inline_serializer(
     "Summary",
     {
-        "from": serializers.DateField(),
-        "to": serializers.DateField(),
-        "account": serializers.IntegerField(allow_null=True),
+        "from": serializers.DateField(help_text="First day, inclusive."),
+        "to": serializers.DateField(help_text="Last day, inclusive."),
+        "account": serializers.IntegerField(allow_null=True, help_text="The account asked for, if any."),
         "currency": serializers.CharField(
-            allow_null=True, help_text="Null when the period has several currencies (see by_currency)."
+            allow_null=True, help_text="The period's one currency; null with several currencies or none."
         ),
         **_summary_figures(nullable=True),
         "by_currency": inline_serializer(
             "CurrencyTotals",
-            {"currency": serializers.CharField(), **_summary_figures(nullable=False)},
+            {
+                "currency": serializers.CharField(help_text="ISO 4217 code."),
+                **_summary_figures(nullable=False),
+            },
             many=True,
+            help_text="One line per currency that has transactions in the period.",
         ),
     },
 )
@@ -120,7 +145,7 @@ ByCategoryOut = inline_serializer(
                 "category_id": serializers.IntegerField(),
                 "name": serializers.CharField(),
                 "type": serializers.CharField(),
-                "total": _money(),
+                "total": _money("Sum of the category's transactions in this currency."),
                 "count": serializers.IntegerField(),
                 "currency": serializers.CharField(),
             },
@@ -145,9 +170,9 @@ TrendsOut = inline_serializer(
                     {
                         "start": serializers.DateField(),
                         "end": serializers.DateField(),
-                        "income": _money(),
-                        "expense": _money(),
-                        "net": _money("Income minus expense."),
+                        "income": _money("Income in the period (never transfers)."),
+                        "expense": _money("Expenses in the period (never transfers)."),
+                        "net": _money("Income minus expenses."),
                     },
                     many=True,
                 ),
@@ -242,8 +267,77 @@ class SummaryView(_ReportView):
     @extend_schema(
         parameters=[_FROM, _TO, _ACCOUNT, _CACHE_HEADER],
         responses={200: OpenApiResponse(SummaryOut)},
+        examples=[
+            OpenApiExample(
+                "one currency",
+                value={
+                    "from": "2026-11-01",
+                    "to": "2026-11-30",
+                    "account": None,
+                    "currency": "EUR",
+                    "income": "2500.00",
+                    "expense": "12.50",
+                    "balance": "2487.50",
+                    "transfers_in": "0.00",
+                    "transfers_out": "300.00",
+                    "by_currency": [
+                        {
+                            "currency": "EUR",
+                            "income": "2500.00",
+                            "expense": "12.50",
+                            "balance": "2487.50",
+                            "transfers_in": "0.00",
+                            "transfers_out": "300.00",
+                        }
+                    ],
+                },
+                response_only=True,
+            ),
+            OpenApiExample(
+                "two currencies",
+                value={
+                    "from": "2026-11-01",
+                    "to": "2026-11-30",
+                    "account": None,
+                    "currency": None,
+                    "income": None,
+                    "expense": None,
+                    "balance": None,
+                    "transfers_in": None,
+                    "transfers_out": None,
+                    "by_currency": [
+                        {
+                            "currency": "EUR",
+                            "income": "2500.00",
+                            "expense": "12.50",
+                            "balance": "2487.50",
+                            "transfers_in": "0.00",
+                            "transfers_out": "100.00",
+                        },
+                        {
+                            "currency": "JPY",
+                            "income": "0",
+                            "expense": "1200",
+                            "balance": "-1200",
+                            "transfers_in": "15000",
+                            "transfers_out": "0",
+                        },
+                    ],
+                },
+                response_only=True,
+            ),
+        ],
         tags=["reports"],
         summary="Income, expense, balance and transfers for a period",
+        description=(
+            "Income, expenses, their difference, and the money moved in from and out to the user's other "
+            "accounts over `from`..`to` (inclusive), optionally for one account. Transfers are never income "
+            "or expense; over an account's whole history, opening balance + income - expense + transfers in "
+            "- transfers out is its balance. Amounts of different currencies are never added: `by_currency` "
+            "has one line per currency, and the top-level figures repeat it when there is exactly one (with "
+            'none they are `"0"`, with several `null`). Cached per user until their next write; `X-Cache` '
+            "tells."
+        ),
     )
     def get(self, request: AuthenticatedRequest) -> HttpResponse:
         return self.report(request)
@@ -260,8 +354,42 @@ class ByCategoryView(_ReportView):
     @extend_schema(
         parameters=[_FROM, _TO, _ACCOUNT, _CACHE_HEADER],
         responses={200: OpenApiResponse(ByCategoryOut)},
+        examples=[
+            OpenApiExample(
+                "by category",
+                value={
+                    "from": "2026-11-01",
+                    "to": "2026-11-30",
+                    "account": None,
+                    "results": [
+                        {
+                            "category_id": 30,
+                            "name": "Salary",
+                            "type": "income",
+                            "total": "2500.00",
+                            "count": 1,
+                            "currency": "EUR",
+                        },
+                        {
+                            "category_id": 31,
+                            "name": "Food",
+                            "type": "expense",
+                            "total": "12.50",
+                            "count": 1,
+                            "currency": "EUR",
+                        },
+                    ],
+                },
+                response_only=True,
+            )
+        ],
         tags=["reports"],
         summary="Totals per category for a period (transfers have no category)",
+        description=(
+            "Per category and currency: the total and the number of transactions over `from`..`to` "
+            "(inclusive), optionally for one account. Transfers have no category and never appear. Cached "
+            "per user until their next write; `X-Cache` tells."
+        ),
     )
     def get(self, request: AuthenticatedRequest) -> HttpResponse:
         return self.report(request)
@@ -292,6 +420,12 @@ class TrendsView(_ReportView):
         responses={200: OpenApiResponse(TrendsOut)},
         tags=["reports"],
         summary="Income, expense and net per week or month, per currency",
+        description=(
+            "For every week (Monday to Sunday) or calendar month of `from`..`to` - the first and last clipped "
+            "to the range - the income, expenses and their difference, per currency with income or expenses "
+            "in the range; optionally for one account or one category. Transfers never count. At most 1,000 "
+            "periods. Cached per user until their next write."
+        ),
     )
     def get(self, request: AuthenticatedRequest) -> HttpResponse:
         return self.report(request)
@@ -309,6 +443,12 @@ class NetWorthView(_ReportView):
         responses={200: OpenApiResponse(NetWorthOut)},
         tags=["reports"],
         summary="The sum of your account balances per currency at the end of each period",
+        description=(
+            "For each day, week (Monday to Sunday) or calendar month of `from`..`to`, the sum of your accounts' "
+            "balances at the end of its last day (clipped to `to`), per currency: opening balances plus every "
+            "movement dated on or before it. Currencies are never added together. At most 1,000 points. "
+            "Cached per user until their next write."
+        ),
     )
     def get(self, request: AuthenticatedRequest) -> HttpResponse:
         return self.report(request)
@@ -334,6 +474,13 @@ class AccountBalancesView(_ReportView):
         responses={200: OpenApiResponse(BalancesOut)},
         tags=["reports"],
         summary="One account's balance at the end of each day, week or month, with its inflow and outflow",
+        description=(
+            "One point per day, week (Monday to Sunday) or calendar month of `from`..`to` (default: the 30 days "
+            "up to today): `date` is the period's last day (the last one clipped to `to`), `balance` the "
+            "balance at the end of it (opening balance plus every movement dated on or before it), `inflow` "
+            "and `outflow` the money that came in and went out during the period, transfers included. At "
+            "most 1,000 points. Another user's account is a 404. Cached per user until their next write."
+        ),
     )
     def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return self.report(request, pk=pk)

@@ -1,12 +1,15 @@
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from finance.categories.models import Category
 from finance.core.db.shortcuts import get_owned_or_404
 from finance.core.http.fields import (
     DATE,
     DATETIME,
+    MONEY_OUT,
     IsoDate,
     Money,
     ObjectId,
@@ -55,6 +58,7 @@ class TransactionOut(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(MONEY_OUT)
     def get_amount(self, tx: Transaction) -> str:
         return format_money(tx.amount, tx.currency)
 
@@ -80,7 +84,7 @@ class TransactionIn(StrictSerializer):
     account = ObjectId(source="account_id")
     category = ObjectId(source="category_id")
     type = serializers.ChoiceField(
-        choices=[Transaction.Type.INCOME, Transaction.Type.EXPENSE],
+        choices=Category.Type.choices,
         help_text="income or expense, as the category's type; transfers are made through /transfers.",
     )
     amount = Money(help_text="A positive decimal string with at most the currency's minor-unit digits.")
@@ -94,23 +98,36 @@ class TransactionQuery(PeriodQuery):
     type = serializers.ChoiceField(choices=Transaction.Type.choices, required=False)
 
 
-_EXAMPLE = OpenApiExample(
-    "expense",
-    value={
-        "account": 1,
-        "category": 2,
-        "type": "expense",
-        "amount": "12.50",
-        "date": "2026-11-01",
-        "description": "Lunch",
-    },
-)
+_IN = {
+    "account": 12,
+    "category": 31,
+    "type": "expense",
+    "amount": "12.50",
+    "date": "2026-11-01",
+    "description": "Lunch",
+}
+_EXAMPLE = OpenApiExample("expense", value=_IN, request_only=True)
+_TRANSACTION = {
+    "id": 501,
+    **_IN,
+    "direction": "out",
+    "transfer": None,
+    "currency": "EUR",
+    "created_at": "2026-11-01T12:40:00.000000Z",
+}
+_CREATED = OpenApiExample("expense", value=_TRANSACTION, response_only=True, status_codes=[201])
+_ONE = OpenApiExample("expense", value=_TRANSACTION, response_only=True)
 _FILTERS = [
-    OpenApiParameter("from", str, description="First day, inclusive (YYYY-MM-DD)."),
-    OpenApiParameter("to", str, description="Last day, inclusive (YYYY-MM-DD)."),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First day, inclusive (YYYY-MM-DD)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (YYYY-MM-DD)."),
     OpenApiParameter("account", int, description="Only this account."),
     OpenApiParameter("category", int, description="Only this category."),
-    OpenApiParameter("type", str, enum=Transaction.Type.values),
+    OpenApiParameter(
+        "type",
+        str,
+        enum=Transaction.Type.values,
+        description="Only income, only expenses, or only transfer legs.",
+    ),
 ]
 
 
@@ -122,6 +139,10 @@ class TransactionListView(APIView):
         responses={200: TransactionOut(many=True)},
         tags=["transactions"],
         summary="Your transactions, newest first",
+        description=(
+            "Your transactions, newest first (by date, then by id), a page at a time. The filters combine; "
+            "a period is at most `MAX_PERIOD_DAYS` long and `from` may not be after `to`."
+        ),
     )
     def get(self, request: AuthenticatedRequest) -> Response:
         query = query_data(TransactionQuery, request)
@@ -138,9 +159,15 @@ class TransactionListView(APIView):
     @extend_schema(
         request=TransactionIn,
         responses={201: TransactionOut},
-        examples=[_EXAMPLE],
+        examples=[_EXAMPLE, _CREATED],
         tags=["transactions"],
         summary="Record income or an expense (moves the account balance)",
+        description=(
+            "Records a transaction on one of your accounts, under one of your categories of the same "
+            "`type`; the account's balance moves in the same database transaction. `amount` is positive "
+            "with at most the account currency's minor-unit digits. Send an `Idempotency-Key` to make a "
+            "retry safe."
+        ),
     )
     @idempotent
     def post(self, request: AuthenticatedRequest) -> Response:
@@ -151,7 +178,13 @@ class TransactionListView(APIView):
 
 
 class TransactionDetailView(APIView):
-    @extend_schema(responses={200: TransactionOut}, tags=["transactions"], summary="One transaction")
+    @extend_schema(
+        responses={200: TransactionOut},
+        examples=[_ONE],
+        tags=["transactions"],
+        summary="One transaction",
+        description="One of your transactions; another user's transaction is a 404.",
+    )
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         tx = get_owned_or_404(selectors.transactions_for(request.user), pk, noun="transaction")
         return Response(TransactionOut(tx).data)
@@ -159,8 +192,16 @@ class TransactionDetailView(APIView):
     @extend_schema(
         request=TransactionIn,
         responses={200: TransactionOut},
+        examples=[
+            OpenApiExample("replace", value={**_IN, "amount": "14.00"}, request_only=True),
+            OpenApiExample("expense", value={**_TRANSACTION, "amount": "14.00"}, response_only=True),
+        ],
         tags=["transactions"],
         summary="Replace a transaction (the balance follows)",
+        description=(
+            "Sets every field. The old amount is taken off its account and the new one applied, to "
+            "another account if `account` changed, in one database transaction."
+        ),
     )
     def put(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self._update(request, pk, partial=False)
@@ -168,8 +209,16 @@ class TransactionDetailView(APIView):
     @extend_schema(
         request=TransactionIn(partial=True),
         responses={200: TransactionOut},
+        examples=[
+            OpenApiExample("new amount", value={"amount": "14.00"}, request_only=True),
+            OpenApiExample("expense", value={**_TRANSACTION, "amount": "14.00"}, response_only=True),
+        ],
         tags=["transactions"],
         summary="Change a transaction (the balance follows)",
+        description=(
+            "Changes the fields sent; the balances follow in the same database transaction. The type must "
+            "still match the category's."
+        ),
     )
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self._update(request, pk, partial=True)
@@ -180,7 +229,12 @@ class TransactionDetailView(APIView):
         tx = services.update_transaction(user=request.user, transaction_id=pk, **data.validated_data)
         return Response(TransactionOut(tx).data)
 
-    @extend_schema(responses={204: None}, tags=["transactions"], summary="Delete (the balance is reverted)")
+    @extend_schema(
+        responses={204: None},
+        tags=["transactions"],
+        summary="Delete (the balance is reverted)",
+        description="Deletes the transaction and takes its amount off the account's balance.",
+    )
     def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.delete_transaction(user=request.user, transaction_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

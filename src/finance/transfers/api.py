@@ -133,6 +133,11 @@ class TransferListView(APIView):
         responses={200: TransferOut(many=True)},
         tags=["transfers"],
         summary="Your transfers, newest first",
+        description=(
+            "Your transfers, newest first, a page at a time. `from` and `to` select by date (inclusive), "
+            "`account` the transfers from or to that account. Each names its two legs, the transactions it "
+            "wrote."
+        ),
     )
     def get(self, request: AuthenticatedRequest) -> Response:
         query = query_data(TransferQuery, request)
@@ -150,6 +155,13 @@ class TransferListView(APIView):
         examples=[_EXAMPLE],
         tags=["transfers"],
         summary="Move money between two of your accounts (both legs and balances in one step)",
+        description=(
+            "Moves `amount` out of `from_account` and `to_amount` into `to_account`, both yours and different, "
+            "in one database transaction: two transactions of type `transfer` (direction `out` and `in`) and "
+            "both balances. Between accounts of one currency `to_amount` is `amount` (leave it out); between "
+            "currencies it is required - the API never assumes a rate - and `rate` is `to_amount / amount`. "
+            "A transfer is never income or expense."
+        ),
     )
     @idempotent
     def post(self, request: AuthenticatedRequest) -> Response:
@@ -160,7 +172,12 @@ class TransferListView(APIView):
 
 
 class TransferDetailView(APIView):
-    @extend_schema(responses={200: TransferOut}, tags=["transfers"], summary="One transfer")
+    @extend_schema(
+        responses={200: TransferOut},
+        tags=["transfers"],
+        summary="One transfer",
+        description="One of your transfers with its two legs; another user's transfer is a 404.",
+    )
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(TransferOut(services.get_transfer(user=request.user, transfer_id=pk)).data)
 
@@ -169,6 +186,11 @@ class TransferDetailView(APIView):
         responses={200: TransferOut},
         tags=["transfers"],
         summary="Change date, amounts or description (both legs move together)",
+        description=(
+            "Changes the given fields on the transfer and both legs; the balances follow. Between accounts of "
+            "one currency `to_amount` follows `amount`. Once one of the accounts was deleted, only the date "
+            "and the description can change (409 for the amounts)."
+        ),
     )
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         data = TransferChangeIn(data=request.data, partial=True)
@@ -177,7 +199,10 @@ class TransferDetailView(APIView):
         return Response(TransferOut(transfer).data)
 
     @extend_schema(
-        responses={204: None}, tags=["transfers"], summary="Delete a transfer (both balances are restored)"
+        responses={204: None},
+        tags=["transfers"],
+        summary="Delete a transfer (both balances are restored)",
+        description="Deletes the transfer and both legs; each account's balance is restored.",
     )
     def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.delete_transfer(user=request.user, transfer_id=pk)

@@ -62,7 +62,29 @@ class IsAdminRole(permissions.BasePermission):
 
 
 _CREDENTIALS_EXAMPLE = OpenApiExample(
-    "credentials", value={"email": "ann@example.com", "password": "s3cure-Passw0rd"}
+    "credentials",
+    value={"email": "ann@example.com", "password": "correct-horse-battery-9"},
+    request_only=True,
+)
+_USER_EXAMPLE = {
+    "id": 7,
+    "email": "ann@example.com",
+    "role": "user",
+    "is_active": True,
+    "created_at": "2026-11-01T09:30:00.000000Z",
+}
+_PAIR_EXAMPLE = OpenApiExample(
+    "tokens",
+    value={
+        "access": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl",
+        "refresh": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl",
+    },
+    response_only=True,
+)
+_REFRESH_EXAMPLE = OpenApiExample(
+    "refresh token",
+    value={"refresh": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl"},
+    request_only=True,
 )
 
 
@@ -75,9 +97,17 @@ class RegisterView(APIView):
     @extend_schema(
         request=Credentials,
         responses={201: UserOut},
-        examples=[_CREDENTIALS_EXAMPLE],
+        examples=[
+            _CREDENTIALS_EXAMPLE,
+            OpenApiExample("user", value=_USER_EXAMPLE, response_only=True, status_codes=[201]),
+        ],
         tags=["auth"],
         summary="Create a user",
+        description=(
+            "Creates a user with the role `user`; no token needed. Emails are unique regardless of case, "
+            "and the password must pass the password validators (at least 8 characters, not a common "
+            "password, not only digits, not too close to the email). A welcome email follows."
+        ),
     )
     def post(self, request: Request) -> Response:
         data = Credentials(data=request.data)
@@ -95,9 +125,14 @@ class LoginView(APIView):
     @extend_schema(
         request=Credentials,
         responses={200: TokenPairOut},
-        examples=[_CREDENTIALS_EXAMPLE],
+        examples=[_CREDENTIALS_EXAMPLE, _PAIR_EXAMPLE],
         tags=["auth"],
         summary="Get an access and a refresh token",
+        description=(
+            "Exchanges an email and a password for an access token (a few minutes) and a refresh token "
+            "(a day); no token needed. A wrong password, an unknown email and a deactivated user get the "
+            "same 401; repeated failures answer 429 with `Retry-After`."
+        ),
     )
     def post(self, request: Request) -> Response:
         data = Credentials(data=request.data)
@@ -113,8 +148,13 @@ class RefreshView(APIView):
     @extend_schema(
         request=RefreshIn,
         responses={200: TokenPairOut},
+        examples=[_REFRESH_EXAMPLE, _PAIR_EXAMPLE],
         tags=["auth"],
         summary="Trade a refresh token for a new pair (the old one stops working)",
+        description=(
+            "Exchanges a refresh token for a new access and refresh token; no access token needed. The "
+            "refresh token sent works once: keep the new one, since a replay answers 401."
+        ),
     )
     def post(self, request: Request) -> Response:
         data = RefreshIn(data=request.data)
@@ -124,7 +164,17 @@ class RefreshView(APIView):
 
 
 class LogoutView(APIView):
-    @extend_schema(request=RefreshIn, responses={204: None}, tags=["auth"], summary="Revoke a refresh token")
+    @extend_schema(
+        request=RefreshIn,
+        responses={204: None},
+        examples=[_REFRESH_EXAMPLE],
+        tags=["auth"],
+        summary="Revoke a refresh token",
+        description=(
+            "Revokes the given refresh token, which must be one of yours. Access tokens already issued "
+            "keep working until they expire (a few minutes at most)."
+        ),
+    )
     def post(self, request: AuthenticatedRequest) -> Response:
         data = RefreshIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -133,7 +183,13 @@ class LogoutView(APIView):
 
 
 class MeView(APIView):
-    @extend_schema(responses={200: UserOut}, tags=["auth"], summary="The current user")
+    @extend_schema(
+        responses={200: UserOut},
+        examples=[OpenApiExample("user", value=_USER_EXAMPLE, response_only=True)],
+        tags=["auth"],
+        summary="The current user",
+        description="The user the access token belongs to.",
+    )
     def get(self, request: AuthenticatedRequest) -> Response:
         return Response(UserOut(request.user).data)
 
@@ -147,6 +203,11 @@ class PasswordView(APIView):
         responses={204: None},
         tags=["auth"],
         summary="Change the password (revokes every refresh token of the user)",
+        description=(
+            "Changes the password. Every refresh token of the user is revoked and every access token "
+            "issued before stops working at once: log in again with the new password. A wrong current "
+            "password answers 403."
+        ),
     )
     def post(self, request: AuthenticatedRequest) -> Response:
         data = PasswordChangeIn(data=request.data)
@@ -159,7 +220,12 @@ class UserListView(APIView):
     pagination_class = PagePagination  # documents the page envelope and parameters in the schema
     permission_classes = [IsAdminRole]
 
-    @extend_schema(responses={200: UserOut(many=True)}, tags=["users"], summary="All users (admins only)")
+    @extend_schema(
+        responses={200: UserOut(many=True)},
+        tags=["users"],
+        summary="All users (admins only)",
+        description="Every user, oldest first, a page at a time. Admins only: anyone else gets 403.",
+    )
     def get(self, request: AuthenticatedRequest) -> Response:
         return paginated_response(request, selectors.users_list(), UserOut)
 
@@ -167,15 +233,25 @@ class UserListView(APIView):
 class UserDetailView(APIView):
     permission_classes = [IsAdminRole]
 
-    @extend_schema(responses={200: UserOut}, tags=["users"], summary="One user (admins only)")
+    @extend_schema(
+        responses={200: UserOut},
+        tags=["users"],
+        summary="One user (admins only)",
+        description="One user by id. Admins only: anyone else gets 403.",
+    )
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(UserOut(get_owned_or_404(selectors.users_list(), pk, noun="user")).data)
 
     @extend_schema(
         request=UserPatchIn,
         responses={200: UserOut},
+        examples=[OpenApiExample("deactivate", value={"is_active": False}, request_only=True)],
         tags=["users"],
         summary="Activate, deactivate or change the role of a user (admins only)",
+        description=(
+            "Sets `is_active` or `role`. A deactivated user's tokens stop working at once. Admins cannot "
+            "deactivate themselves or change their own role (409). Admins only: anyone else gets 403."
+        ),
     )
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         data = UserPatchIn(data=request.data)

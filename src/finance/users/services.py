@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -72,18 +72,23 @@ def login(*, email: str, password: str, ip: str) -> TokenPair:
     return pair
 
 
+REFRESH_REFUSED = "The refresh token is not valid, or was already used or revoked; log in again."
+
+
 def _parse_refresh(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)  # type: ignore[arg-type]  # simplejwt declares Token; it parses text
-    except TokenError:
-        raise Unauthenticated("The refresh token is invalid or expired.") from None
+    except ExpiredTokenError:
+        raise Unauthenticated("The refresh token has expired; log in again.") from None
+    except TokenError:  # forged, malformed, or blacklisted (used or revoked) - simplejwt does not say which
+        raise Unauthenticated(REFRESH_REFUSED) from None
 
 
 def _claim(token: RefreshToken) -> None:
     """Blacklist the token, succeeding only for the first caller: the unique row is the atomic claim."""
     outstanding = OutstandingToken.objects.filter(jti=token[jwt_settings.JTI_CLAIM]).first()
     if outstanding is None:
-        raise Unauthenticated("The refresh token is invalid or expired.")
+        raise Unauthenticated(REFRESH_REFUSED)
     try:
         with transaction.atomic():
             _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
@@ -96,7 +101,9 @@ def _claim(token: RefreshToken) -> None:
 def _token_user(token: RefreshToken) -> User:
     user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None or token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
-        raise Unauthenticated("The refresh token is invalid or expired.")
+        raise Unauthenticated(
+            "The refresh token was revoked: the password changed or the user was deactivated."
+        )
     return user
 
 

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from finance.core.money import MAX_AMOUNT, STORAGE_PLACES, is_currency
+from finance.core.money import MAX_AMOUNT, is_currency
 
 MONEY_PATTERN = r"^-?\d{1,13}(\.\d{1,4})?$"
 _MONEY = re.compile(MONEY_PATTERN)
@@ -37,6 +37,15 @@ class Text(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+# An amount the API returns: always the currency's minor-unit digits ("12.50", "500" for JPY).
+MONEY_OUT = {
+    "type": "string",
+    "pattern": MONEY_PATTERN,
+    "example": "12.50",
+    "description": "A decimal string with exactly the currency's minor-unit digits.",
+}
 
 
 @extend_schema_field({"type": "string", "pattern": MONEY_PATTERN, "example": "12.50"})
@@ -67,7 +76,9 @@ class Money(serializers.Field):
         return value
 
     def to_representation(self, value: Any) -> str:
-        return f"{Decimal(value).quantize(Decimal(1).scaleb(-STORAGE_PLACES)):f}"
+        # Only defaults are represented (answers format money with the currency's digits): "0", not
+        # "0.0000", which a currency with fewer minor-unit digits would refuse if a client sent it back.
+        return f"{Decimal(value).normalize():f}"
 
 
 class Currency(serializers.ChoiceField):

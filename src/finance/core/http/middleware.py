@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
 from finance.core.http.client_ip import address_in, client_ip
-from finance.core.http.problems import problem_response
+from finance.core.http.problems import NO_SUCH_ENDPOINT, problem_response
 from finance.core.observability.metrics import HTTP_REQUESTS_IN_FLIGHT
 from finance.core.observability.request_context import new_request_id, reset_request_id, set_request_id
 
@@ -82,7 +82,7 @@ class MetricsEndpointMiddleware:
             if proxied or not address_in(
                 request.META.get("REMOTE_ADDR", ""), settings.METRICS_ALLOWED_NETWORKS
             ):
-                return problem_response(404, "No such endpoint.")
+                return problem_response(404, NO_SUCH_ENDPOINT)
         return self.get_response(request)
 
 
@@ -108,6 +108,24 @@ class RequestLimitsMiddleware:
         if any(ord(ch) < 32 for key, values in request.GET.lists() for text in (key, *values) for ch in text):
             return problem_response(400, "The query string contains control characters.")
         return self.get_response(request)
+
+
+class ProblemNotFoundMiddleware:
+    """An unknown path or a malformed id answers problem+json even with DEBUG on, where Django would send its
+    HTML debug page (which lists every URL pattern). The admin keeps its own pages."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and response.get("Content-Type", "").startswith("text/html")
+            and not request.path.startswith("/admin")
+        ):
+            return problem_response(404, NO_SUCH_ENDPOINT)
+        return response
 
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"

@@ -58,6 +58,11 @@ class PagePagination(PageNumberPagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         result = super().get_paginated_response_schema(schema)
         result["required"] = ["count", "next", "previous", "results"]
+        # DRF's examples have trailing slashes and another host: links as this API writes them.
+        links = result["properties"]
+        links["count"]["example"] = 45
+        links["next"]["example"] = "https://finance.example.com/transactions?page=3&page_size=20"
+        links["previous"]["example"] = "https://finance.example.com/transactions?page_size=20"
         return result
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:

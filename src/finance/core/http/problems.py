@@ -40,6 +40,11 @@ TITLES = {
     504: "Gateway timeout",
 }
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+NO_SUCH_ENDPOINT = "No such endpoint: check the path and, for an object, its id (a positive integer)."
+# The 401 of a request that sent no token (DRF's own words would be "credentials were not provided").
+NO_TOKEN = (
+    "This endpoint needs an access token: send 'Authorization: Bearer <access token>' (POST /auth/login)."
+)
 
 
 def problem_body(
@@ -133,14 +138,22 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         )
     if isinstance(exc, drf.APIException):
         challenge: dict[str, str] = {}
-        auth_header = getattr(exc, "auth_header", None)
-        if auth_header:
-            challenge["WWW-Authenticate"] = auth_header
-        elif isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
-            challenge["WWW-Authenticate"] = 'Bearer realm="api"'
-        status = 401 if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed) else exc.status_code
+        unauthenticated = isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed)
+        if unauthenticated:
+            challenge["WWW-Authenticate"] = getattr(exc, "auth_header", None) or 'Bearer realm="api"'
+            if isinstance(exc, drf.AuthenticationFailed):
+                # RFC 6750: a malformed Authorization header, or a token sent and refused (expired, invalid,
+                # revoked).
+                code = exc.detail.get("code") if isinstance(exc.detail, dict) else exc.get_codes()
+                malformed = str(code) == "bad_authorization_header"
+                challenge["WWW-Authenticate"] += (
+                    f', error="{"invalid_request" if malformed else "invalid_token"}"'
+                )
+        status = 401 if unauthenticated else exc.status_code
         detail = exc.detail
-        if isinstance(detail, dict):
+        if isinstance(exc, drf.NotAuthenticated):
+            text = NO_TOKEN
+        elif isinstance(detail, dict):
             text = str(detail.get("detail", "")) or TITLES.get(status, "Error")
         elif isinstance(detail, list):
             text = "; ".join(str(d) for d in detail)
@@ -151,7 +164,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
 
 def not_found_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return problem_response(404, "No such endpoint.")
+    return problem_response(404, NO_SUCH_ENDPOINT)
 
 
 def server_error_view(request: HttpRequest) -> JsonResponse:
