@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "finance.transfers",
     "finance.reports",
     "finance.exports",
+    "finance.imports",
     "finance.demo",
 ]
 
@@ -240,6 +241,11 @@ SPECTACULAR_SETTINGS = {
             "per user.",
         },
         {"name": "exports", "description": "Reports and transactions as CSV files, built in the background."},
+        {
+            "name": "imports",
+            "description": "Bank statements (CSV with a column mapping, OFX/QFX) previewed, checked for "
+            "duplicates, committed in the background and undone.",
+        },
     ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -252,6 +258,10 @@ SPECTACULAR_SETTINGS = {
         "TransactionTypeEnum": "finance.transactions.models.Transaction.Type",
         "IntervalEnum": ["day", "week", "month"],
         "TrendIntervalEnum": ["week", "month"],
+        "ImportStatusEnum": "finance.imports.models.Import.Status",
+        "ImportFormatEnum": "finance.imports.models.Import.Format",
+        "RowStatusEnum": "finance.imports.models.ImportRow.Status",
+        "RowActionEnum": "finance.imports.models.ImportRow.Action",
     },
     # Path ids are what the `id` converter accepts (finance.core.http.converters): positive integers.
     "PATH_CONVERTER_OVERRIDES": {
@@ -266,6 +276,14 @@ SPECTACULAR_SETTINGS = {
 # --- limits and security --------------------------------------------------------------------------------
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 65536, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# Bank statements (POST /imports, finance.imports): the largest file and the most rows one may hold (413
+# beyond either). The upload's body may be this much larger than the file: the multipart envelope and the
+# other fields, which stay within MAX_REQUEST_BODY_BYTES.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 10_000, minimum=1)
+# Paths whose bodies may exceed MAX_REQUEST_BODY_BYTES, with their own limit (RequestLimitsMiddleware).
+# nginx has the same exception (NGINX_IMPORT_MAX_BODY_SIZE).
+REQUEST_BODY_LIMITS = {"/imports": IMPORT_MAX_BYTES + MAX_REQUEST_BODY_BYTES}
 MAX_PERIOD_DAYS = env_int("MAX_PERIOD_DAYS", 3660, minimum=31)
 # Seconds an Idempotency-Key and its stored answer are kept (at least a day; expired rows are purged by
 # `manage.py purge_idempotency_keys`).

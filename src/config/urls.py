@@ -7,6 +7,7 @@ from finance.categories import api as categories
 from finance.core.http.converters import ObjectIdConverter
 from finance.core.observability import health, metrics
 from finance.exports import api as exports_api
+from finance.imports import api as imports
 from finance.reports import api as reports
 from finance.transactions import api as transactions
 from finance.transfers import api as transfers
@@ -32,6 +33,10 @@ urlpatterns = [
     path("transactions/<id:pk>", transactions.TransactionDetailView.as_view(), name="transaction-detail"),
     path("transfers", transfers.TransferListView.as_view(), name="transfer-list"),
     path("transfers/<id:pk>", transfers.TransferDetailView.as_view(), name="transfer-detail"),
+    path("transfers/<id:pk>/unlink", transfers.UnlinkView.as_view(), name="transfer-unlink"),
+    path("transfers/suggestions", transfers.SuggestionListView.as_view(), name="transfer-suggestions"),
+    path("transfers/suggestions/reject", transfers.RejectView.as_view(), name="transfer-reject"),
+    path("transfers/match", transfers.MatchView.as_view(), name="transfer-match"),
     path("accounts/<id:pk>/balances", reports.AccountBalancesView.as_view(), name="account-balances"),
     path("reports/summary", reports.SummaryView.as_view(), name="report-summary"),
     path("reports/by-category", reports.ByCategoryView.as_view(), name="report-by-category"),
@@ -40,6 +45,13 @@ urlpatterns = [
     path("exports", exports_api.ExportListView.as_view(), name="export-list"),
     path("exports/<id:pk>", exports_api.ExportDetailView.as_view(), name="export-detail"),
     path("exports/download/<str:token>", exports_api.ExportDownloadView.as_view(), name="export-download"),
+    path("imports", imports.ImportListView.as_view(), name="import-list"),
+    path("imports/<id:pk>", imports.ImportDetailView.as_view(), name="import-detail"),
+    path("imports/<id:pk>/mapping", imports.MappingView.as_view(), name="import-mapping"),
+    path("imports/<id:pk>/rows", imports.RowListView.as_view(), name="import-rows"),
+    path("imports/<id:pk>/rows/<id:row>", imports.RowDetailView.as_view(), name="import-row"),
+    path("imports/<id:pk>/commit", imports.CommitView.as_view(), name="import-commit"),
+    path("imports/<id:pk>/revert", imports.RevertView.as_view(), name="import-revert"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.export, name="metrics"),

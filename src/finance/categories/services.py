@@ -1,6 +1,7 @@
 """Categories: a category's type is fixed while transactions use it; one in use cannot be deleted."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from finance.categories.models import Category
 from finance.categories.selectors import categories_for
@@ -63,5 +64,13 @@ def delete_category(*, user: User, category_id: int) -> None:
             f"The category is used by {used} transaction(s); move or delete them first.",
             errors={"category": [f"Used by {used} transaction(s)."]},
         )
-    category.delete()
+    try:
+        category.delete()
+    except ProtectedError:
+        # A transfer made by matching an expense and an income keeps their categories to give them back.
+        raise Conflict(
+            "A transfer made from matched transactions keeps this category to give it back when unlinked; "
+            "unlink or delete that transfer first.",
+            errors={"category": ["Kept by a matched transfer."]},
+        ) from None
     emit("category.deleted", category_id=category_id, user_id=user.pk)

@@ -45,6 +45,16 @@ class Conflict(ApplicationError):
     title = "Conflict"
 
 
+class TooLarge(ApplicationError):
+    status = 413
+    title = "Request body too large"
+
+
+class UnsupportedMediaType(ApplicationError):
+    status = 415
+    title = "Unsupported media type"
+
+
 class Unprocessable(ApplicationError):
     status = 422
     title = "Unprocessable request"

@@ -109,3 +109,9 @@ def open_signed(token: str) -> tuple[IO[bytes], str]:
     for altered or expired tokens and FileNotFoundError when the export was deleted meanwhile."""
     payload = signing.loads(token, salt=_SALT, max_age=settings.EXPORT_URL_TTL)
     return exports_storage().open(payload["key"], "rb"), payload["filename"]
+
+
+def read(key: str) -> bytes:
+    """The whole object (files the app itself stored, bounded in size: bank statements)."""
+    with exports_storage().open(key, "rb") as handle:
+        return handle.read()

@@ -40,6 +40,15 @@ class TransactionOut(serializers.ModelSerializer):
     amount = serializers.SerializerMethodField()
     currency = serializers.CharField()
     date = IsoDate()
+    # Published as "import" (a Python keyword, so declared under another name; see get_fields).
+    import_ = serializers.IntegerField(
+        source="source_import_id",
+        allow_null=True,
+        help_text="The bank statement import that created this transaction, or null.",
+    )
+    external_id = serializers.CharField(
+        help_text="The bank's id of this transaction (OFX FITID or a CSV column); empty when there is none."
+    )
 
     class Meta:
         model = Transaction
@@ -54,9 +63,16 @@ class TransactionOut(serializers.ModelSerializer):
             "currency",
             "description",
             "date",
+            "import_",
+            "external_id",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            ("import" if name == "import_" else name): field for name, field in super().get_fields().items()
+        }
 
     @extend_schema_field(MONEY_OUT)
     def get_amount(self, tx: Transaction) -> str:
@@ -76,6 +92,8 @@ class TransactionOut(serializers.ModelSerializer):
             "currency": tx.currency,
             "description": tx.description,
             "date": DATE.to_representation(tx.date),
+            "import": tx.source_import_id,
+            "external_id": tx.external_id,
             "created_at": DATETIME.to_representation(tx.created_at),
         }
 
@@ -97,6 +115,11 @@ class TransactionQuery(PeriodQuery):
     category = ObjectId(required=False, source="category_id")
     type = serializers.ChoiceField(choices=Transaction.Type.choices, required=False)
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["import"] = ObjectId(required=False, source="import_id")
+        return fields
+
 
 _IN = {
     "account": 12,
@@ -113,6 +136,8 @@ _TRANSACTION = {
     "direction": "out",
     "transfer": None,
     "currency": "EUR",
+    "import": None,
+    "external_id": "",
     "created_at": "2026-11-01T12:40:00.000000Z",
 }
 _CREATED = OpenApiExample("expense", value=_TRANSACTION, response_only=True, status_codes=[201])
@@ -128,6 +153,7 @@ _FILTERS = [
         enum=Transaction.Type.values,
         description="Only income, only expenses, or only transfer legs.",
     ),
+    OpenApiParameter("import", int, description="Only the transactions this import created."),
 ]
 
 
@@ -153,6 +179,7 @@ class TransactionListView(APIView):
             account_id=query.get("account_id"),
             category_id=query.get("category_id"),
             type=query.get("type"),
+            import_id=query.get("import_id"),
         )
         return paginated_response(request, queryset, TransactionOut)
 

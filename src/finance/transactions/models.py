@@ -46,6 +46,18 @@ class Transaction(models.Model):
     amount = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=STORAGE_PLACES)
     description = models.CharField(max_length=500, blank=True, default="")
     date = models.DateField()
+    # The bank statement import that created this transaction (finance.imports), and the bank's own id of it
+    # ("" when the bank gave none, or for transactions made through the API). SET_NULL: an import is only
+    # ever deleted while it has no transactions (before its commit or after its revert).
+    source_import = models.ForeignKey(
+        "imports.Import",
+        on_delete=models.SET_NULL,
+        related_name="transactions",
+        null=True,
+        blank=True,
+        db_index=False,
+    )
+    external_id = models.CharField(max_length=255, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Not a column: the account's currency, set on the transactions the selectors and services hand out.
@@ -77,6 +89,12 @@ class Transaction(models.Model):
             # The two legs of a transfer; only legs have one.
             models.Index(
                 fields=["transfer"], name="tx_transfer_idx", condition=models.Q(transfer__isnull=False)
+            ),
+            # The transactions an import created (its list filter, its revert); only imported rows have one.
+            models.Index(
+                fields=["source_import"],
+                name="tx_import_idx",
+                condition=models.Q(source_import__isnull=False),
             ),
         ]
 

@@ -22,6 +22,7 @@ def transactions_for(
     account_id: int | None = None,
     category_id: int | None = None,
     type: str | None = None,
+    import_id: int | None = None,
 ) -> QuerySet[Transaction]:
     """The user's transactions, newest first, each carrying its account's currency (`currency`).
 
@@ -37,6 +38,8 @@ def transactions_for(
         queryset = queryset.filter(category_id=category_id)
     if type:
         queryset = queryset.filter(type=type)
+    if import_id is not None:
+        queryset = queryset.filter(source_import_id=import_id)
     currency = Account.objects.filter(pk=OuterRef("account_id")).values("currency")[:1]
     # Fills Transaction.currency, the attribute the model declares for it.
     return queryset.annotate(currency=Subquery(currency)).order_by("-date", "-id")  # type: ignore[no-redef]
@@ -53,6 +56,7 @@ _LIST_FILTERS = {
     "account_id": "t.account_id = %s",
     "category_id": "t.category_id = %s",
     "type": "t.type = %s",
+    "import_id": "t.source_import_id = %s",
 }
 TRANSACTION_COLUMNS = (
     "id",
@@ -65,11 +69,13 @@ TRANSACTION_COLUMNS = (
     "amount",
     "description",
     "date",
+    "source_import_id",
+    "external_id",
     "created_at",
 )
 LIST_PAGE_SQL = """
     SELECT t.id, t.user_id, t.account_id, t.category_id, t.type, t.direction, t.transfer_id, t.amount,
-           t.description, t.date, t.created_at, a.currency
+           t.description, t.date, t.source_import_id, t.external_id, t.created_at, a.currency
     FROM transactions_transaction t
     JOIN accounts_account a ON a.id = t.account_id
     WHERE {conditions}
@@ -88,6 +94,7 @@ def transaction_list(
     account_id: int | None = None,
     category_id: int | None = None,
     type: str | None = None,
+    import_id: int | None = None,
 ) -> SqlList[Transaction]:
     """transactions_for() as a list to paginate. Its count is cached until the user's next write: COUNT(*)
     over ten thousand rows is the costliest part of a page, and only writes change it."""
@@ -97,6 +104,7 @@ def transaction_list(
         "account_id": account_id,
         "category_id": category_id,
         "type": type or None,
+        "import_id": import_id,
     }
     filters = {name: value for name, value in given.items() if value is not None}
     conditions = " AND ".join(["t.user_id = %s", *(_LIST_FILTERS[name] for name in filters)])
@@ -114,6 +122,7 @@ def transaction_list(
             account_id=account_id,
             category_id=category_id,
             type=type,
+            import_id=import_id,
         )
 
     def page(limit: int, offset: int) -> list[Transaction]:

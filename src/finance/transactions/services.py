@@ -89,8 +89,9 @@ def _emit(event: str, tx: Transaction, currency: str) -> None:
 # tests/transactions/test_hot_sql.py checks on PostgreSQL that both write the same row.
 INSERT_SQL = """
     INSERT INTO transactions_transaction
-        (user_id, account_id, category_id, type, direction, transfer_id, amount, description, date, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        (user_id, account_id, category_id, type, direction, transfer_id, amount, description, date,
+         source_import_id, external_id, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
     RETURNING id
 """
 
@@ -118,6 +119,8 @@ def insert_transaction(
         "amount": amount,
         "description": description,
         "date": date,
+        "source_import_id": None,
+        "external_id": "",
     }
     if connection.vendor != "postgresql":
         tx = Transaction.objects.create(**fields)

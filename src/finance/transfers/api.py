@@ -20,6 +20,7 @@ from finance.core.http.fields import (
 from finance.core.http.idempotency import idempotent
 from finance.core.http.pagination import PagePagination, paginated_response
 from finance.core.money import format_money
+from finance.transactions.models import Transaction
 from finance.transfers import selectors, services
 from finance.transfers.models import Transfer
 from finance.users.authentication import AuthenticatedRequest
@@ -207,3 +208,150 @@ class TransferDetailView(APIView):
     def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         services.delete_transfer(user=request.user, transfer_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- suggested transfers, matching and unlinking ------------------------------------------------------------
+class PairLegOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    account = serializers.IntegerField(source="account_id")
+    category = serializers.IntegerField(source="category_id", allow_null=True)
+    amount = serializers.CharField(help_text="Positive, in the account's currency.")
+    currency = serializers.CharField()
+    date = IsoDate()
+    description = serializers.CharField()
+
+    def to_representation(self, tx: Transaction) -> dict:
+        return {
+            "id": tx.pk,
+            "account": tx.account_id,
+            "category": tx.category_id,
+            "amount": format_money(tx.amount, tx.currency),
+            "currency": tx.currency,
+            "date": DATE.to_representation(tx.date),
+            "description": tx.description,
+        }
+
+
+class SuggestionOut(serializers.Serializer):
+    outflow = PairLegOut(help_text="The expense: the money leaving one account.")
+    inflow = PairLegOut(help_text="The income: the same amount arriving on another account.")
+    days_apart = serializers.IntegerField(min_value=0, max_value=selectors.SUGGESTION_DAYS)
+
+
+class UnlinkedOut(serializers.Serializer):
+    outflow = PairLegOut(
+        allow_null=True, help_text="The out leg, an expense again (null if its account was deleted)."
+    )
+    inflow = PairLegOut(
+        allow_null=True, help_text="The in leg, an income again (null if its account was deleted)."
+    )
+
+
+class PairIn(StrictSerializer):
+    outflow = ObjectId(source="outflow_id", help_text="The expense (a transaction id).")
+    inflow = ObjectId(source="inflow_id", help_text="The income (a transaction id), on another account.")
+
+
+class SuggestionQuery(PeriodQuery):
+    account = ObjectId(
+        required=False, source="account_id", help_text="Pairs with this account on either side."
+    )
+
+
+_LEG = {"account": 1, "category": 12, "currency": "USD", "description": "ONLINE TRANSFER"}
+_PAIR_EXAMPLE = {
+    "outflow": {"id": 501, **_LEG, "amount": "500.00", "date": "2026-03-10"},
+    "inflow": {"id": 612, **_LEG, "account": 2, "category": 31, "amount": "500.00", "date": "2026-03-12"},
+}
+
+
+class SuggestionListView(APIView):
+    pagination_class = PagePagination  # documents the page envelope and parameters in the schema
+
+    @extend_schema(
+        parameters=_FILTERS,
+        responses={200: SuggestionOut(many=True)},
+        examples=[OpenApiExample("a pair", value={**_PAIR_EXAMPLE, "days_apart": 2}, response_only=True)],
+        tags=["transfers"],
+        summary="Expenses and incomes that look like transfers between your accounts",
+        description=(
+            "Pairs of an expense on one of your accounts and an income of the same amount on another account "
+            "of the same currency, at most 4 days apart, neither part of a transfer - typically one transfer "
+            "seen from both sides in two imported statements. Each transaction is in at most one pair (the "
+            "nearest in date wins); a pair you rejected is never suggested again. `from`/`to` select by the "
+            "expense's date, `account` pairs with that account on either side. Newest first."
+        ),
+    )
+    def get(self, request: AuthenticatedRequest) -> Response:
+        query = query_data(SuggestionQuery, request)
+        pairs = selectors.suggested_pairs(
+            request.user,
+            date_from=query.get("from"),
+            date_to=query.get("to"),
+            account_id=query.get("account_id"),
+        )
+        return paginated_response(request, pairs, SuggestionOut)
+
+
+class MatchView(APIView):
+    @extend_schema(
+        request=PairIn,
+        responses={201: TransferOut},
+        examples=[OpenApiExample("a pair", value={"outflow": 501, "inflow": 612}, request_only=True)],
+        tags=["transfers"],
+        summary="Make an expense and an income one transfer (no balance moves)",
+        description=(
+            "Turns an expense on one of your accounts and an income on another into one transfer: the two "
+            "transactions become its legs (type `transfer`, no category) and keep their ids, dates and "
+            "descriptions. No balance moves - the money already moved. Their categories are kept on the "
+            "transfer and come back with `POST /transfers/{id}/unlink`. Between accounts of one currency the "
+            "amounts must be equal; between currencies any two amounts make a transfer (`rate` shows what "
+            "they imply). Send an `Idempotency-Key` to make a retry safe."
+        ),
+    )
+    @idempotent
+    def post(self, request: AuthenticatedRequest) -> Response:
+        data = PairIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        transfer = services.match_transfer(user=request.user, **data.validated_data)
+        return Response(TransferOut(transfer).data, status=status.HTTP_201_CREATED)
+
+
+class RejectView(APIView):
+    @extend_schema(
+        request=PairIn,
+        responses={204: None},
+        tags=["transfers"],
+        summary="Never suggest this pair again",
+        description=(
+            "Records that this expense and this income are not one transfer: `GET /transfers/suggestions` never "
+            "lists the pair again (each may still pair with another transaction). Rejecting a pair twice is "
+            "no error."
+        ),
+    )
+    @idempotent
+    def post(self, request: AuthenticatedRequest) -> Response:
+        data = PairIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.reject_pair(user=request.user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UnlinkView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: UnlinkedOut},
+        examples=[OpenApiExample("unlinked", value=_PAIR_EXAMPLE, response_only=True)],
+        tags=["transfers"],
+        summary="Undo a match: the legs are an expense and an income again",
+        description=(
+            "For a transfer made with `POST /transfers/match`: its legs become the expense and the income they "
+            "were, with their categories back, and the transfer goes. No balance moves. A transfer made with "
+            "`POST /transfers` answers 409 (delete it instead)."
+        ),
+    )
+    @idempotent
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        legs = services.unlink_transfer(user=request.user, transfer_id=pk)
+        out, in_ = legs.get(Transaction.Direction.OUT), legs.get(Transaction.Direction.IN)
+        return Response(UnlinkedOut({"outflow": out, "inflow": in_}).data)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from finance.accounts.models import Account
+from finance.categories.models import Category
 from finance.core.money import MAX_DIGITS, STORAGE_PLACES
 
 
@@ -26,6 +27,15 @@ class Transfer(models.Model):
     to_currency = models.CharField(max_length=3)
     date = models.DateField()
     description = models.CharField(max_length=500, blank=True, default="")
+    # A transfer made by matching an expense and an income already recorded (POST /transfers/match) keeps
+    # their categories here - legs have none - and gives them back when unlinked; null for a transfer made
+    # with POST /transfers. PROTECT: a category a matched transfer keeps cannot vanish.
+    from_category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Not columns: the ids of the two legs, set on the transfers the selectors and services hand out (None
@@ -47,8 +57,36 @@ class Transfer(models.Model):
                 | models.Q(amount=models.F("to_amount")),
                 name="transfer_same_currency_same_amount",
             ),
+            models.CheckConstraint(
+                condition=models.Q(from_category__isnull=True, to_category__isnull=True)
+                | models.Q(from_category__isnull=False, to_category__isnull=False),
+                name="transfer_matched_keeps_both_categories",
+            ),
         ]
         indexes = [models.Index(fields=["user", "-date", "-id"], name="transfer_user_date_idx")]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} -> {self.to_amount} {self.to_currency} on {self.date}"
+
+
+class RejectedPair(models.Model):
+    """An expense and an income the user said are not one transfer: never suggested again.
+
+    The two ids are not foreign keys: a table referencing transactions would make Django load every
+    transaction of an account it deletes (a reverse relation rules out its single-statement delete), and a
+    rejection outliving its transactions harms nothing (ids are never reused)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    outflow_id = models.BigIntegerField()
+    inflow_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "outflow_id", "inflow_id"], name="rejected_pair_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outflow_id} -> {self.inflow_id} is no transfer"

@@ -22,7 +22,7 @@ from finance.core.observability import metrics
 from finance.core.observability.events import emit
 from finance.transactions.models import Transaction
 from finance.transactions.services import insert_transaction, lock_accounts
-from finance.transfers.models import Transfer
+from finance.transfers.models import RejectedPair, Transfer
 from finance.transfers.selectors import transfers_for, with_legs
 from finance.users.models import User
 
@@ -72,19 +72,23 @@ TRANSFER_COLUMNS = (
     "to_currency",
     "date",
     "description",
+    "from_category_id",
+    "to_category_id",
     "created_at",
 )
 INSERT_SQL = """
     INSERT INTO transfers_transfer
         (user_id, from_account_id, to_account_id, amount, currency, to_amount, to_currency, date, description,
-         created_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+         from_category_id, to_category_id, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
     RETURNING id
 """
 
 
 def _insert(**fields: Any) -> Transfer:
-    """Write one transfer row with the given fields (TRANSFER_COLUMNS but id and created_at)."""
+    """Write one transfer row with the given fields (TRANSFER_COLUMNS but id and created_at; the kept
+    categories default to none)."""
+    fields = {"from_category_id": None, "to_category_id": None, **fields}
     if connection.vendor != "postgresql":
         return Transfer.objects.create(**fields)
     values = [fields[name] for name in TRANSFER_COLUMNS[1:-1]]
@@ -237,3 +241,136 @@ def delete_transfer(*, user: User, transfer_id: int) -> None:
     transfer.pk = transfer_id
     figure_cache.invalidate(user.pk)
     _emit("transfer.deleted", transfer)
+
+
+# --- transfers made from an expense and an income already recorded (bank statement imports) -------------
+def _lock_pair(
+    user: User, outflow_id: int, inflow_id: int
+) -> tuple[dict[int, Account], Transaction, Transaction]:
+    """The two transactions and their accounts, locked in the order every writer uses (accounts in id
+    order, then the rows), retried if one moved to another account between the read and the locks."""
+    if outflow_id == inflow_id:
+        raise ValidationFailed({"inflow": ["Must be another transaction than outflow."]})
+    for _attempt in range(3):
+        found = dict(
+            Transaction.objects.filter(user=user, pk__in=[outflow_id, inflow_id]).values_list(
+                "pk", "account_id"
+            )
+        )
+        missing = {
+            name: ["No such transaction."]
+            for name, pk in (("outflow", outflow_id), ("inflow", inflow_id))
+            if pk not in found
+        }
+        if missing:
+            raise ValidationFailed(missing)
+        try:
+            with transaction.atomic():
+                accounts = lock_accounts(user, *found.values())
+                rows = {
+                    tx.pk: tx
+                    for tx in Transaction.objects.select_for_update().filter(user=user, pk__in=list(found))
+                }
+                if {pk: tx.account_id for pk, tx in rows.items()} != found:
+                    raise _Moved
+                return accounts, rows[outflow_id], rows[inflow_id]
+        except _Moved:
+            continue
+    raise Conflict("The transactions are being changed by another request; retry.")
+
+
+@transaction.atomic
+def match_transfer(*, user: User, outflow_id: int, inflow_id: int) -> Transfer:
+    """Make an expense on one account and an income on another one transfer: the two transactions become
+    its legs (no balance moves: the money already moved) and their categories are kept on the transfer."""
+    accounts, outflow, inflow = _lock_pair(user, outflow_id, inflow_id)
+    errors = {}
+    for name, tx, wanted in (("outflow", outflow, "expense"), ("inflow", inflow, "income")):
+        if tx.transfer_id is not None:
+            errors[name] = [f"Already a leg of transfer {tx.transfer_id}."]
+        elif tx.type != wanted:
+            errors[name] = [
+                f"Must be an {wanted}; this is {tx.type}."
+                if wanted == "income"
+                else f"Must be an expense; this is {tx.type}."
+            ]
+    if not errors and outflow.account_id == inflow.account_id:
+        errors["inflow"] = ["Must be on another account than outflow."]
+    source, target = accounts[outflow.account_id], accounts[inflow.account_id]
+    if not errors and source.currency == target.currency and outflow.amount != inflow.amount:
+        errors["inflow"] = [
+            f"Between accounts of one currency the amounts must be equal "
+            f"({format_money(outflow.amount, source.currency)} and {format_money(inflow.amount, target.currency)})."
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    transfer = _insert(
+        user_id=user.pk,
+        from_account_id=source.pk,
+        to_account_id=target.pk,
+        amount=outflow.amount,
+        currency=source.currency,
+        to_amount=inflow.amount,
+        to_currency=target.currency,
+        date=outflow.date,
+        description=outflow.description,
+        from_category_id=outflow.category_id,
+        to_category_id=inflow.category_id,
+    )
+    # One UPDATE per leg: the figures trigger moves their amounts from income/expense to transfers.
+    for tx in (outflow, inflow):
+        Transaction.objects.filter(pk=tx.pk).update(
+            type=Transaction.Type.TRANSFER, category=None, transfer=transfer
+        )
+    transfer.from_transaction_id, transfer.to_transaction_id = outflow.pk, inflow.pk
+    figure_cache.invalidate(user.pk)
+    _emit("transfer.matched", transfer)
+    return transfer
+
+
+@transaction.atomic
+def unlink_transfer(*, user: User, transfer_id: int) -> dict[str, Transaction]:
+    """Undo a match: the legs become the expense and the income they were, with their categories back, and
+    the transfer goes. No balance moves. {"out": ..., "in": ...}, without the leg of a deleted account."""
+    transfer, accounts, legs = _lock_transfer(user, transfer_id)
+    if transfer.from_category_id is None or transfer.to_category_id is None:
+        raise Conflict(
+            "Only a transfer made by matching two transactions (POST /transfers/match) can be unlinked; "
+            f"delete this one instead (DELETE /transfers/{transfer_id}).",
+            errors={"transfer": ["Not made by a match."]},
+        )
+    kinds = {
+        Transaction.Direction.OUT: (Transaction.Type.EXPENSE, transfer.from_category_id),
+        Transaction.Direction.IN: (Transaction.Type.INCOME, transfer.to_category_id),
+    }
+    for leg in legs.values():
+        leg.type, leg.category_id = kinds[Transaction.Direction(leg.direction)]
+        leg.transfer_id = None
+        leg.save(update_fields=["type", "category", "transfer"])
+        leg.currency = accounts[leg.account_id].currency
+    transfer.delete()
+    transfer.pk = transfer_id
+    figure_cache.invalidate(user.pk)
+    _emit("transfer.unlinked", transfer)
+    return legs
+
+
+def reject_pair(*, user: User, outflow_id: int, inflow_id: int) -> None:
+    """Never suggest this expense and income as one transfer again."""
+    found = set(
+        Transaction.objects.filter(user=user, pk__in=[outflow_id, inflow_id]).values_list("pk", flat=True)
+    )
+    missing = {
+        name: ["No such transaction."]
+        for name, pk in (("outflow", outflow_id), ("inflow", inflow_id))
+        if pk not in found
+    }
+    if missing:
+        raise ValidationFailed(missing)
+    _, created = RejectedPair.objects.get_or_create(user=user, outflow_id=outflow_id, inflow_id=inflow_id)
+    if created:
+        emit(
+            "transfer.suggestion_rejected",
+            user_id=user.pk,
+            metric=metrics.TRANSFERS.labels(action="rejected").inc,
+        )

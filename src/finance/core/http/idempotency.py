@@ -31,8 +31,10 @@ from typing import Any
 
 import structlog
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -86,8 +88,22 @@ class _Replay:
     body: Any
 
 
+def _canonical(body: Any) -> Any:
+    """The body as JSON can hold it: a form (multipart) as lists of values per name, a file as its name, size
+    and digest - so the same file sent again is the same request, and another file is not."""
+    if isinstance(body, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in body.chunks():
+            digest.update(chunk)
+        body.seek(0)
+        return {"file": body.name, "size": body.size, "sha256": digest.hexdigest()}
+    if isinstance(body, MultiValueDict):
+        return {name: [_canonical(value) for value in values] for name, values in body.lists()}
+    return body
+
+
 def fingerprint(method: str, path: str, body: Any) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(_canonical(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{method}\n{path}\n{canonical}".encode()).hexdigest()
 
 

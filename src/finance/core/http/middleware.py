@@ -87,7 +87,10 @@ class MetricsEndpointMiddleware:
 
 
 class RequestLimitsMiddleware:
-    """Refuses oversized bodies (413) and control characters or over-long query strings (400) early."""
+    """Refuses oversized bodies (413) and control characters or over-long query strings (400) early.
+
+    Bodies are limited to MAX_REQUEST_BODY_BYTES, except on the paths of REQUEST_BODY_LIMITS (file uploads),
+    which have their own limit."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -98,10 +101,9 @@ class RequestLimitsMiddleware:
             size = int(length)
         except ValueError:
             return problem_response(400, "Content-Length must be a number.")
-        if size > settings.MAX_REQUEST_BODY_BYTES:
-            return problem_response(
-                413, f"The request body is limited to {settings.MAX_REQUEST_BODY_BYTES} bytes."
-            )
+        limit = settings.REQUEST_BODY_LIMITS.get(request.path, settings.MAX_REQUEST_BODY_BYTES)
+        if size > limit:
+            return problem_response(413, f"The request body is limited to {limit} bytes.")
         query = request.META.get("QUERY_STRING", "")
         if len(query) > MAX_QUERY_STRING:
             return problem_response(400, f"The query string is limited to {MAX_QUERY_STRING} characters.")

@@ -28,6 +28,16 @@ EXPORT_DURATION = Histogram(
     ["report"],
     buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
+# Bank statement imports: each step's result (uploaded, committed, failed, reverted, revert_failed), the rows
+# of committed imports by outcome (created, duplicate, skipped) and how long a commit took.
+IMPORTS = Counter("finance_imports", "Bank statement imports by result", ["result"])
+IMPORT_ROWS = Counter("finance_import_rows", "Rows of committed imports by outcome", ["outcome"])
+IMPORT_DURATION = Histogram(
+    "finance_import_duration_seconds",
+    "Time to commit an import",
+    ["stage"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
 # django-prometheus has no in-flight gauge; live workers' values are summed, dead workers' dropped.
 HTTP_REQUESTS_IN_FLIGHT = Gauge(
     "finance_http_requests_in_flight", "Requests being served right now", multiprocess_mode="livesum"
