@@ -15,11 +15,13 @@ log = structlog.get_logger("finance.imports")
 
 
 def _reason(exc: Exception, stage: str) -> str:
+    """The import's `error`: what happened, in the service's words when it said, and that nothing changed."""
+    nothing = "Nothing was written." if stage == "commit" else "Nothing was removed."
     if isinstance(exc, ApplicationError):
-        return exc.detail
+        return f"{exc.detail} {nothing}"
     if isinstance(exc, SoftTimeLimitExceeded):
-        return f"The {stage} took longer than allowed; nothing was written."
-    return f"The {stage} failed unexpectedly; nothing was written. Try again later."
+        return f"The {stage} took longer than allowed. {nothing}"
+    return f"The {stage} failed unexpectedly. {nothing} Try again later."
 
 
 @shared_task(name="imports.commit", acks_late=True, reject_on_worker_lost=True)
