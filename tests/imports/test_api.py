@@ -12,7 +12,6 @@ from finance.imports.models import Import, ImportedKey
 from finance.transactions import figures
 from finance.transactions.models import Transaction
 from finance.transactions.selectors import balance_mismatches
-from tests.conftest import client_for
 from tests.factories import AccountFactory, CategoryFactory, make_transaction
 from tests.imports.support import commit, mapped, revert, rows, statement, upload, uploaded
 
@@ -300,13 +299,13 @@ def test_a_card_statement_with_positive_spending(client, account):
 
 def test_bad_cells_make_invalid_rows_with_their_reasons(client, account):
     content = (
-        "Date,Description,Amount\n"
-        "2026-03-01,fine,-1.00\n"
-        "2026-02-30,no such day,-1.00\n"
-        "2026-03-02,not a number,-1.0.0\n"
-        "2026-03-03,too many digits,-1.005\n"
-        "2026-03-04,nothing moved,0.00\n"
-    ).encode()
+        b"Date,Description,Amount\n"
+        b"2026-03-01,fine,-1.00\n"
+        b"2026-02-30,no such day,-1.00\n"
+        b"2026-03-02,not a number,-1.0.0\n"
+        b"2026-03-03,too many digits,-1.005\n"
+        b"2026-03-04,nothing moved,0.00\n"
+    )
     created = upload(client, account.pk, content).json()
     response = client.put(f"/imports/{created['id']}/mapping", created["suggested_mapping"], format="json")
     assert response.json() == {"row_count": 5, "invalid_count": 4}
@@ -592,3 +591,36 @@ def test_deleting_the_account_deletes_its_imports(client, account, committed):
     assert client.delete(f"/accounts/{account.pk}").status_code == 204
     assert Import.objects.count() == 0
     assert ImportedKey.objects.count() == 0
+
+
+# --- S3 --------------------------------------------------------------------------------------------------
+def test_with_s3_the_file_is_kept_in_the_bucket_and_read_from_it(
+    client, on_commit, account, s3, spending, earning
+):
+    created = uploaded(client, account.pk, "credit-union.csv")
+    key = Import.objects.get(pk=created["id"]).object_key
+    assert s3.keys("imports/") == [key]
+    assert s3.body(key) == statement("credit-union.csv")
+    mapping = {
+        **created["suggested_mapping"],
+        "columns": {"date": 1, "description": 2, "inflow": 5, "outflow": 4},
+    }
+    assert client.put(f"/imports/{created['id']}/mapping", mapping, format="json").json()["row_count"] == 5
+    assert (
+        commit(client, on_commit, created["id"], expense_category=spending.pk, income_category=earning.pk)[
+            "created"
+        ]
+        == 5
+    )
+    revert(client, on_commit, created["id"])
+    assert client.delete(f"/imports/{created['id']}").status_code == 204
+    assert s3.keys("imports/") == []
+
+
+def test_with_the_file_store_down_an_upload_answers_503_and_keeps_nothing(client, account, settings):
+    from tests.exports.support import use_s3
+
+    use_s3(settings, bucket="nowhere", endpoint="http://127.0.0.1:9")  # nothing listens on port 9
+    response = upload(client, account.pk, statement("credit-union.csv"))
+    assert response.status_code == 503
+    assert Import.objects.count() == 0

@@ -62,8 +62,8 @@ class Unreadable(Exception):
     """The file claims a format but cannot be read as it (400)."""
 
 
-class TooManyRows(Exception):
-    """More rows than an import may hold (413)."""
+class NotAnAmount(ValueError):
+    """A cell that is no amount under the mapping's separators."""
 
 
 @dataclass
@@ -322,7 +322,7 @@ def guess_mapping(
 
 def parse_amount(text: str, *, decimal: str, thousands: str) -> Decimal:
     """A cell's number with its sign: "1.234,56", "-54.20", "(12.00)", "12.00-", "$ 1,234.56", "1 234,56 €".
-    Raises ValueError for anything else."""
+    Raises NotAnAmount for anything else."""
     s = text.strip().replace("\u00a0", " ").replace("\u2212", "-")
     s = re.sub(r"^[A-Z]{3}\s*|\s*[A-Z]{3}$", "", s)  # an ISO currency code before or after
     s = s.strip(" $€£¥")
@@ -331,19 +331,23 @@ def parse_amount(text: str, *, decimal: str, thousands: str) -> Decimal:
         negative, s = True, s[1:-1].strip()
     if s.endswith("-"):
         negative, s = True, s[:-1].strip()
-    if s[:1] in "+-":
+    if s and s[0] in "+-":
         negative, s = (s[0] == "-") != negative, s[1:].strip()
     s = s.strip(" $€£¥")
-    if thousands:
+    if thousands and thousands in s:
+        # Grouped by threes, or it is no number of this file ("1.234,56" read with a decimal point).
+        grouped = rf"\d{{1,3}}({re.escape(thousands)}\d{{3}})+({re.escape(decimal)}\d+)?"
+        if not re.fullmatch(grouped, s):
+            raise NotAnAmount(text)
         s = s.replace(thousands, "")
     if decimal == ",":
         if "." in s:
-            raise ValueError(text)
+            raise NotAnAmount(text)
         s = s.replace(",", ".")
     elif "," in s:
-        raise ValueError(text)
+        raise NotAnAmount(text)
     if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", s):
-        raise ValueError(text)
+        raise NotAnAmount(text)
     value = Decimal(s)
     return -value if negative else value
 
@@ -428,7 +432,7 @@ def _money_value(
             continue
         try:
             values[name] = parse_amount(raw, decimal=decimal, thousands=thousands)
-        except (ValueError, InvalidOperation):
+        except (NotAnAmount, InvalidOperation):
             parsed.fail(
                 name, f"{raw[:40]!r} is not an amount (decimal {decimal!r}, thousands {thousands!r})."
             )
