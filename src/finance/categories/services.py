@@ -1,7 +1,7 @@
 """Categories: a category's type is fixed while transactions use it; one in use cannot be deleted."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 
 from finance.categories.models import Category
 from finance.categories.selectors import categories_for
@@ -66,7 +66,7 @@ def delete_category(*, user: User, category_id: int) -> None:
         )
     try:
         category.delete()
-    except ProtectedError:
+    except (ProtectedError, RestrictedError):
         # A transfer made by matching an expense and an income keeps their categories to give them back.
         raise Conflict(
             "A transfer made from matched transactions keeps this category to give it back when unlinked; "

@@ -29,12 +29,13 @@ class Transfer(models.Model):
     description = models.CharField(max_length=500, blank=True, default="")
     # A transfer made by matching an expense and an income already recorded (POST /transfers/match) keeps
     # their categories here - legs have none - and gives them back when unlinked; null for a transfer made
-    # with POST /transfers. PROTECT: a category a matched transfer keeps cannot vanish.
+    # with POST /transfers. RESTRICT: a category a matched transfer keeps cannot vanish (unless its user
+    # goes, taking the transfer with it).
     from_category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Category, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     to_category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Category, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
