@@ -8,8 +8,16 @@ from tests.factories import AccountFactory, CategoryFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing_and_clean_cache(settings):
+def _fast_hashing_and_clean_cache(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Files (exports, bank statements) go to the test's own directory, never the project's var/.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "storage"), "allow_overwrite": True},
+        },
+    }
     # In-process tests run tasks inline; only the worker tests use a real broker and worker.
     celery_app.conf.task_always_eager = True
     cache.clear()

@@ -18,6 +18,7 @@ from tests.reliability.routes import (
     World,
     api_routes,
     detail_object_id,
+    send,
     snapshot,
 )
 
@@ -119,7 +120,7 @@ def test_the_transaction_list_honours_the_period(client, account, expense_catego
 def _send(route, method, world, body):
     cache.clear()  # throttle counters: rate limits are not what this test is about
     path = route.path(detail_object_id(route, world)) if route.is_detail else route.path()
-    return getattr(client_for(world.user), method)(path, body, format="json")
+    return send(client_for(world.user), route, method, path, body)
 
 
 @pytest.mark.parametrize("case", WRITE_CASES, ids=[_id(c) for c in WRITE_CASES])

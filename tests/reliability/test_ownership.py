@@ -7,9 +7,20 @@ tests/reliability/routes.py knows how to create an object for it.
 
 import pytest
 
+from finance.accounts.models import Account
+from finance.transactions.models import Transaction
 from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.reliability.routes import OWNED_OBJECTS, WRITE_BODIES, WRITE_METHODS, World, api_routes, snapshot
+from tests.reliability.routes import (
+    OWNED_OBJECTS,
+    WRITE_BODIES,
+    WRITE_METHODS,
+    World,
+    api_routes,
+    read_path,
+    send,
+    snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +40,8 @@ def _case_id(case) -> str:
     return f"{method.upper()} {route.path('{id}') if route.is_detail else route.path()}"
 
 
-def call(client, method: str, path: str, body: dict | None = None):
-    if method in WRITE_METHODS:
-        return getattr(client, method)(path, body or {}, format="json")
-    return getattr(client, method)(path)
+def call(client, route, method: str, path: str, body: dict | None = None):
+    return send(client, route, method, path, body)
 
 
 def _comparable(response) -> tuple[int, object]:
@@ -64,12 +73,15 @@ def test_another_users_object_answers_404_and_changes_nothing(case, user, other_
     attacker = World(user)
     body = WRITE_BODIES[(route.name, method)](attacker) if method in WRITE_METHODS else None
     # The object exists and its owner reaches it: the 404 below is about ownership, not a bad id.
-    assert client_for(other_user).get(route.path(victim_id)).status_code == 200
+    assert client_for(other_user).get(read_path(route, victim_id)).status_code == 200
 
     client = client_for(user)
     before = snapshot()
-    theirs = call(client, method, route.path(victim_id), body)
-    missing = call(client, method, route.path(MISSING_ID), body)
+    theirs = call(client, route, method, route.path(victim_id), body)
+    body = (
+        WRITE_BODIES[(route.name, method)](attacker) if method in WRITE_METHODS else None
+    )  # files read once
+    missing = call(client, route, method, route.path(MISSING_ID), body)
     assert snapshot() == before
     if method != "options":
         assert theirs.status_code == 404, theirs.content
@@ -81,7 +93,7 @@ def test_admin_only_routes_answer_403_to_users(case, user, other_user):
     route, method = case
     body = WRITE_BODIES[(route.name, method)](World(user)) if method in WRITE_METHODS else None
     before = snapshot()
-    response = call(client_for(user), method, route.path(other_user.pk), body)
+    response = call(client_for(user), route, method, route.path(other_user.pk), body)
     assert response.status_code == 403
     assert snapshot() == before
 
@@ -97,17 +109,19 @@ def test_lists_and_reports_never_show_another_users_rows(user, other_user):
     mine = World(user)
     client = client_for(user)
     expected = {
-        "/accounts": {mine.account.pk, mine.savings.pk},
+        "/accounts": set(Account.objects.filter(user=user).values_list("pk", flat=True)),
         "/categories": {mine.income.pk, mine.expense.pk},
-        "/transactions": {
-            mine.transaction.pk,
-            mine.transfer.from_transaction_id,
-            mine.transfer.to_transaction_id,
-        },
-        "/transfers": {mine.transfer.pk},
+        "/transactions": set(Transaction.objects.filter(user=user).values_list("pk", flat=True)),
+        "/transfers": {mine.transfer.pk, mine.matched.pk},
+        "/imports": {mine.mapped_import.pk, mine.done_import.pk},
     }
+    assert {mine.transaction.pk, mine.transfer.from_transaction_id, mine.outflow.pk} <= expected[
+        "/transactions"
+    ]
     for path, own_ids in expected.items():
-        assert {row["id"] for row in client.get(path).json()["results"]} == own_ids
+        assert {row["id"] for row in client.get(f"{path}?page_size=100").json()["results"]} == own_ids
+    suggested = client.get("/transfers/suggestions").json()["results"]
+    assert [(p["outflow"]["id"], p["inflow"]["id"]) for p in suggested] == [(mine.outflow.pk, mine.inflow.pk)]
     filtered = client.get(f"/transactions?account={theirs.account.pk}").json()
     assert filtered["count"] == 0
     period = f"from=2026-01-01&to=2026-12-31&account={theirs.account.pk}"

@@ -15,6 +15,7 @@ from tests.reliability.routes import (
     World,
     api_routes,
     detail_object_id,
+    send,
     snapshot,
 )
 
@@ -56,7 +57,7 @@ def _send(route, method, world, body):
     path = route.path(detail_object_id(route, world)) if route.is_detail else route.path()
     # Throttle counters live in the cache; emptying it keeps the auth routes' rate limits out of the way.
     cache.clear()
-    return getattr(client_for(world.user), method)(path, body, format="json")
+    return send(client_for(world.user), route, method, path, body)
 
 
 def _world(route) -> World:

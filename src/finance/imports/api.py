@@ -138,7 +138,7 @@ class MappedOut(serializers.Serializer):
 
 
 # --- the import ----------------------------------------------------------------------------------------
-class ImportUploadIn(serializers.Serializer):
+class ImportUploadIn(StrictSerializer):
     file = serializers.FileField(
         help_text="The statement: CSV (any delimiter, UTF-8 or Windows-1252) or OFX/QFX (1.x SGML or 2.x "
         "XML), at most 5 MB and 10,000 rows. The format is read from the content."
@@ -286,6 +286,10 @@ class CommitIn(StrictSerializer):
         source="expense_category_id",
         help_text="For expense rows whose file names no category.",
     )
+
+
+class NoBody(StrictSerializer):
+    """No fields: anything sent is refused, so a mistaken field is an error rather than ignored."""
 
 
 class RevertQuery(serializers.Serializer):
@@ -609,6 +613,7 @@ class RevertView(APIView):
     )
     @idempotent
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        NoBody(data=request.data or {}).is_valid(raise_exception=True)
         query = query_data(RevertQuery, request)
         reverting = services.request_revert(user=request.user, import_id=pk, force=query.get("force", False))
         reverting.refresh_from_db()

@@ -252,6 +252,10 @@ class PairIn(StrictSerializer):
     inflow = ObjectId(source="inflow_id", help_text="The income (a transaction id), on another account.")
 
 
+class NoBody(StrictSerializer):
+    """No fields: anything sent is refused, so a mistaken field is an error rather than ignored."""
+
+
 class SuggestionQuery(PeriodQuery):
     account = ObjectId(
         required=False, source="account_id", help_text="Pairs with this account on either side."
@@ -352,6 +356,7 @@ class UnlinkView(APIView):
     )
     @idempotent
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        NoBody(data=request.data or {}).is_valid(raise_exception=True)
         legs = services.unlink_transfer(user=request.user, transfer_id=pk)
         out, in_ = legs.get(Transaction.Direction.OUT), legs.get(Transaction.Direction.IN)
         return Response(UnlinkedOut({"outflow": out, "inflow": in_}).data)
