@@ -76,11 +76,13 @@ class Contract:
         body: Any = None,
         headers: dict[str, str] | None = None,
         eventually: bool = False,
+        media_type: str = "application/json",
     ) -> requests.Response:
         """Send one request to `METHOD path`; the answer must be documented, valid, and of status `expect`.
 
         `eventually`: the answer changes a moment after an earlier write (a change to a user reaches each
-        worker's user cache asynchronously, ADR 0001): wait until it does, then send the checked request."""
+        worker's user cache asynchronously, ADR 0001): wait until it does, then send the checked request.
+        `media_type`: how the body is sent; for "multipart/form-data" a bytes value is a file."""
         if eventually:
             sent_headers = {"Authorization": f"Bearer {token}"} if token else {}
             url = self.base_url + path.format(**(path_parameters or {}))
@@ -93,7 +95,7 @@ class Contract:
         case = operation.make_case(
             path_parameters=path_parameters,
             query=query,
-            **({"body": body, "media_type": "application/json"} if body is not None else {}),
+            **({"body": body, "media_type": media_type} if body is not None else {}),
         )
         sent = dict(headers or {})
         if token is not None:

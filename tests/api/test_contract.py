@@ -543,6 +543,242 @@ def download_export(api: Contract, ann: Person) -> None:
     api.call("GET", "/exports/download/{token}", path_parameters={"token": token[:-2] + "xx"}, expect=403)
 
 
+# --- imports ----------------------------------------------------------------------------------------------
+STATEMENT = (
+    b"Date;Description;Amount\n"
+    b"02.11.2026;ACME GmbH Gehalt;2.450,00\n"
+    b'03.11.2026;"REWE Markt; Einkauf";-54,20\n'
+    b"03.11.2026;Cafe;-4,75\n"
+)
+MULTIPART = "multipart/form-data"
+
+
+def _upload(api: Contract, ann: Person, account: dict, content: bytes = STATEMENT) -> dict:
+    body = {"file": content, "account": account["id"]}
+    return api.call("POST", "/imports", token=ann.access, body=body, media_type=MULTIPART, expect=201).json()
+
+
+def _mapped(api: Contract, ann: Person) -> dict:
+    made = _upload(api, ann, api.account(ann))
+    ids = {"id": made["id"]}
+    api.call(
+        "PUT",
+        "/imports/{id}/mapping",
+        token=ann.access,
+        path_parameters=ids,
+        body=made["suggested_mapping"],
+        expect=200,
+    )
+    return made
+
+
+def _committed(api: Contract, ann: Person) -> dict:
+    made = _mapped(api, ann)
+    body = {"income_category": api.category(ann, "income")["id"], "expense_category": api.category(ann)["id"]}
+    api.call(
+        "POST",
+        "/imports/{id}/commit",
+        token=ann.access,
+        path_parameters={"id": made["id"]},
+        body=body,
+        expect=202,
+    )
+    return made
+
+
+@exercise("POST /imports")
+def upload_statement(api: Contract, ann: Person) -> None:
+    account = api.account(ann)
+    made = _upload(api, ann, account)
+    assert made["format"] == "csv" and made["suggested_mapping"]["delimiter"] == ";", made
+    assert made["sample"][1][1] == "REWE Markt; Einkauf"
+    key = {"Idempotency-Key": f"import-{ann.email}"}
+    body = {"file": STATEMENT, "account": account["id"]}
+    first = api.call(
+        "POST", "/imports", token=ann.access, body=body, headers=key, media_type=MULTIPART, expect=201
+    )
+    replay = api.call(
+        "POST", "/imports", token=ann.access, body=body, headers=key, media_type=MULTIPART, expect=201
+    )
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.json()["id"] == first.json()["id"]
+    pdf = {"file": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "account": account["id"]}
+    api.call("POST", "/imports", token=ann.access, body=pdf, media_type=MULTIPART, expect=415)
+    missing = {"file": STATEMENT, "account": MISSING_ID}
+    api.call("POST", "/imports", token=ann.access, body=missing, media_type=MULTIPART, expect=400)
+
+
+@exercise("GET /imports")
+def list_imports(api: Contract, ann: Person) -> None:
+    _upload(api, ann, api.account(ann))
+    api.call("GET", "/imports", token=ann.access, query={"page_size": 1}, expect=200)
+    api.call("GET", "/imports", token=ann.access, query={"page": 9999}, expect=404)
+
+
+@exercise("GET /imports/{id}")
+def get_import(api: Contract, ann: Person) -> None:
+    made = _committed(api, ann)
+    done = api.call("GET", "/imports/{id}", token=ann.access, path_parameters={"id": made["id"]}, expect=200)
+    assert done.json()["status"] == "done" and done.json()["created"] == 3, done.json()  # tasks run inline
+    api.call("GET", "/imports/{id}", token=ann.access, path_parameters={"id": MISSING_ID}, expect=404)
+
+
+@exercise("DELETE /imports/{id}")
+def delete_import(api: Contract, ann: Person) -> None:
+    committed = _committed(api, ann)
+    api.call("DELETE", "/imports/{id}", token=ann.access, path_parameters={"id": committed["id"]}, expect=409)
+    fresh = {"id": _upload(api, ann, api.account(ann))["id"]}
+    api.call("DELETE", "/imports/{id}", token=ann.access, path_parameters=fresh, expect=204)
+    api.call("DELETE", "/imports/{id}", token=ann.access, path_parameters=fresh, expect=404)
+
+
+@exercise("PUT /imports/{id}/mapping")
+def map_import(api: Contract, ann: Person) -> None:
+    made = _upload(api, ann, api.account(ann))
+    ids = {"id": made["id"]}
+    read = api.call(
+        "PUT",
+        "/imports/{id}/mapping",
+        token=ann.access,
+        path_parameters=ids,
+        body=made["suggested_mapping"],
+        expect=200,
+    )
+    assert read.json() == {"row_count": 3, "invalid_count": 0}
+    wrong = {**made["suggested_mapping"], "columns": {"date": 0, "description": 1}}
+    api.call("PUT", "/imports/{id}/mapping", token=ann.access, path_parameters=ids, body=wrong, expect=400)
+
+
+@exercise("GET /imports/{id}/rows")
+def import_rows(api: Contract, ann: Person) -> None:
+    ids = {"id": _mapped(api, ann)["id"]}
+    rows = api.call(
+        "GET",
+        "/imports/{id}/rows",
+        token=ann.access,
+        path_parameters=ids,
+        query={"status": "new"},
+        expect=200,
+    )
+    assert [r["amount"] for r in rows.json()["results"]] == ["2450.00", "54.20", "4.75"]
+    api.call(
+        "GET",
+        "/imports/{id}/rows",
+        token=ann.access,
+        path_parameters=ids,
+        query={"status": "odd"},
+        expect=400,
+    )
+
+
+@exercise("PATCH /imports/{id}/rows/{row}")
+def choose_row(api: Contract, ann: Person) -> None:
+    ids = {"id": _mapped(api, ann)["id"], "row": 4}
+    skipped = api.call(
+        "PATCH",
+        "/imports/{id}/rows/{row}",
+        token=ann.access,
+        path_parameters=ids,
+        body={"action": "skip"},
+        expect=200,
+    )
+    assert skipped.json()["action"] == "skip"
+    api.call(
+        "PATCH",
+        "/imports/{id}/rows/{row}",
+        token=ann.access,
+        path_parameters={**ids, "row": 99},
+        body={"action": "skip"},
+        expect=404,
+    )
+
+
+@exercise("POST /imports/{id}/commit")
+def commit_import(api: Contract, ann: Person) -> None:
+    made = _mapped(api, ann)
+    ids = {"id": made["id"]}
+    api.call(
+        "POST", "/imports/{id}/commit", token=ann.access, path_parameters=ids, body={}, expect=400
+    )  # categories
+    body = {"income_category": api.category(ann, "income")["id"], "expense_category": api.category(ann)["id"]}
+    api.call("POST", "/imports/{id}/commit", token=ann.access, path_parameters=ids, body=body, expect=202)
+    api.call("POST", "/imports/{id}/commit", token=ann.access, path_parameters=ids, body=body, expect=409)
+
+
+@exercise("POST /imports/{id}/revert")
+def revert_import(api: Contract, ann: Person) -> None:
+    ids = {"id": _committed(api, ann)["id"]}
+    reverting = api.call("POST", "/imports/{id}/revert", token=ann.access, path_parameters=ids, expect=202)
+    assert reverting.json()["status"] == "reverted", reverting.json()  # tasks run inline
+    api.call("POST", "/imports/{id}/revert", token=ann.access, path_parameters=ids, expect=409)
+
+
+# --- transfers matched from an expense and an income -----------------------------------------------------
+def _pair(api: Contract, ann: Person) -> tuple[dict, dict]:
+    source, target = api.account(ann), api.account(ann, opening="0")
+    outflow = api.transaction(ann, source, api.category(ann), amount="25.00")
+    inflow = api.transaction(ann, target, api.category(ann, "income"), amount="25.00")
+    return outflow, inflow
+
+
+@exercise("GET /transfers/suggestions")
+def suggestions(api: Contract, ann: Person) -> None:
+    outflow, inflow = _pair(api, ann)
+    found = api.call(
+        "GET", "/transfers/suggestions", token=ann.access, query={"account": outflow["account"]}, expect=200
+    )
+    assert [(p["outflow"]["id"], p["inflow"]["id"]) for p in found.json()["results"]] == [
+        (outflow["id"], inflow["id"])
+    ]
+    api.call(
+        "GET",
+        "/transfers/suggestions",
+        token=ann.access,
+        query={"from": "2026-11-30", "to": "2026-11-01"},
+        expect=400,
+    )
+
+
+@exercise("POST /transfers/match")
+def match(api: Contract, ann: Person) -> None:
+    outflow, inflow = _pair(api, ann)
+    body = {"outflow": outflow["id"], "inflow": inflow["id"]}
+    made = api.call("POST", "/transfers/match", token=ann.access, body=body, expect=201).json()
+    assert (made["from_transaction"], made["to_transaction"]) == (outflow["id"], inflow["id"])
+    api.call("POST", "/transfers/match", token=ann.access, body=body, expect=400)  # legs already
+
+
+@exercise("POST /transfers/suggestions/reject")
+def reject(api: Contract, ann: Person) -> None:
+    outflow, inflow = _pair(api, ann)
+    body = {"outflow": outflow["id"], "inflow": inflow["id"]}
+    api.call("POST", "/transfers/suggestions/reject", token=ann.access, body=body, expect=204)
+    api.call(
+        "POST", "/transfers/suggestions/reject", token=ann.access, body={"outflow": outflow["id"]}, expect=400
+    )
+
+
+@exercise("POST /transfers/{id}/unlink")
+def unlink(api: Contract, ann: Person) -> None:
+    outflow, inflow = _pair(api, ann)
+    made = api.call(
+        "POST",
+        "/transfers/match",
+        token=ann.access,
+        body={"outflow": outflow["id"], "inflow": inflow["id"]},
+        expect=201,
+    )
+    back = api.call(
+        "POST",
+        "/transfers/{id}/unlink",
+        token=ann.access,
+        path_parameters={"id": made.json()["id"]},
+        expect=200,
+    )
+    assert back.json()["outflow"]["category"] == outflow["category"]
+    direct = {"id": _transfer(api, ann)["id"]}
+    api.call("POST", "/transfers/{id}/unlink", token=ann.access, path_parameters=direct, expect=409)
+
+
 # --- the tests --------------------------------------------------------------------------------------------
 def test_the_served_document_lists_the_operations_the_code_declares(served_document):
     assert sorted(operations_of(served_document)) == DECLARED
@@ -574,6 +810,8 @@ def test_without_a_token_the_operation_answers_as_documented(operation, contract
     method, path = operation.split(" ", 1)
     public = served_document["paths"][path][method.lower()].get("security") == []
     ids = {"id": MISSING_ID} if "{id}" in path else {"token": "no-such-token"} if "{token}" in path else None
+    if "{row}" in path:
+        ids = {"id": MISSING_ID, "row": 1}
     expect = (400 if method == "POST" else 403) if public else 401
     body = {} if method in {"POST", "PUT", "PATCH"} else None
     response = contract.call(method, path, path_parameters=ids, body=body, expect=expect)
