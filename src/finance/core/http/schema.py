@@ -6,6 +6,7 @@
   (`security: []`), so generated clients call them without credentials.
 """
 
+import json
 from typing import Any
 
 from finance.core.http.problems import PROBLEM_CONTENT_TYPE, TITLES
@@ -164,8 +165,30 @@ def _error_codes(path: str, method: str, operation: dict[str, Any]) -> list[str]
     return codes
 
 
+def _inline_nullable_references(result: dict[str, Any]) -> None:
+    """A nullable nested object comes out as `{"allOf": [{"$ref": ...}], "nullable": true}`, which OpenAPI 3.0
+    does not let null through (`nullable` means nothing without a `type` beside it, and the referenced
+    object refuses null). Such members get the referenced object's schema inline, with `nullable: true`; a
+    component left unreferenced goes."""
+    schemas = result.get("components", {}).get("schemas", {})
+    inlined = set()
+    for schema in schemas.values():
+        for name, member in schema.get("properties", {}).items():
+            refs = member.get("allOf", [])
+            if member.get("nullable") and len(refs) == 1 and "$ref" in refs[0]:
+                target = schemas[refs[0]["$ref"].rsplit("/", 1)[1]]
+                extra = {key: value for key, value in member.items() if key != "allOf"}
+                schema["properties"][name] = {**target, **extra}
+                inlined.add(refs[0]["$ref"])
+    text = json.dumps(result, default=str)  # lazy translations among the values
+    for ref in inlined:
+        if f'"{ref}"' not in text:
+            del schemas[ref.rsplit("/", 1)[1]]
+
+
 def complete_schema(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     components = result.setdefault("components", {})
+    _inline_nullable_references(result)
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     components["headers"] = HEADERS
     problem = _ref("schemas", "Problem")
