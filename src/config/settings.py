@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "TransactionTypeEnum": "finance.transactions.models.Transaction.Type",
         "IntervalEnum": ["day", "week", "month"],
         "TrendIntervalEnum": ["week", "month"],
+        "StatusEnum": "finance.exports.models.Export.Status",
         "ImportStatusEnum": "finance.imports.models.Import.Status",
         "ImportFormatEnum": "finance.imports.models.Import.Format",
         "RowStatusEnum": "finance.imports.models.ImportRow.Status",

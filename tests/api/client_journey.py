@@ -10,6 +10,7 @@ import io
 from http import HTTPStatus
 
 from finance_api_client import AuthenticatedClient, Client
+from finance_api_client.types import File
 from finance_api_client.api.accounts import (
     accounts_create,
     accounts_destroy,
@@ -26,6 +27,14 @@ from finance_api_client.api.auth import (
 )
 from finance_api_client.api.categories import categories_create, categories_list
 from finance_api_client.api.exports import exports_create, exports_download_retrieve, exports_retrieve
+from finance_api_client.api.imports import (
+    imports_commit_create,
+    imports_create,
+    imports_mapping_update,
+    imports_retrieve,
+    imports_revert_create,
+    imports_rows_list,
+)
 from finance_api_client.api.reports import reports_by_category_retrieve, reports_summary_retrieve
 from finance_api_client.api.transactions import (
     transactions_create,
@@ -39,16 +48,24 @@ from finance_api_client.models import (
     CategoriesListType,
     CategoryInRequest,
     CategoryOut,
+    CommitInRequest,
     CredentialsRequest,
     CurrencyEnum,
     EntryTypeEnum,
     ExportInRequest,
     ExportOut,
+    ImportOut,
+    ImportOutSuggestedMappingType0,
+    ImportsCreateBody,
+    ImportStatusEnum,
+    MappedOut,
+    MappingInRequest,
     PatchedAccountUpdateInRequest,
     PatchedTransactionInRequest,
     Problem,
     RefreshInRequest,
     ReportEnum,
+    RowStatusEnum,
     StatusEnum,
     TokenPairOut,
     TransactionInRequest,
@@ -57,6 +74,10 @@ from finance_api_client.models import (
 )
 
 NOVEMBER = (datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
+# A German bank's statement: semicolons, day-first dates, decimal commas.
+STATEMENT = (
+    "Buchungstag;Verwendungszweck;Betrag\n01.12.2026;Bäckerei;-3,10\n02.12.2026;Erstattung;12,00\n".encode()
+)
 
 
 def run(base_url: str, email: str, password: str) -> None:
@@ -152,6 +173,32 @@ def run(base_url: str, email: str, password: str) -> None:
     assert isinstance(download, str), download
     rows = list(csv.DictReader(io.StringIO(download)))
     assert sorted(row["amount"] for row in rows) == ["12.50", "1200", "2500.00", "30.00"]
+
+    # a bank statement: uploaded (multipart), mapped as suggested, previewed, committed, then undone
+    upload = File(payload=io.BytesIO(STATEMENT), file_name="umsaetze.csv", mime_type="text/csv")
+    made = imports_create.sync(client=api, body=ImportsCreateBody(file=upload, account=wallet.id))
+    assert isinstance(made, ImportOut) and made.status == ImportStatusEnum.UPLOADED, made
+    assert isinstance(made.suggested_mapping, ImportOutSuggestedMappingType0)
+    mapping = MappingInRequest.from_dict(made.suggested_mapping.to_dict())
+    read = imports_mapping_update.sync(made.id, client=api, body=mapping)
+    assert isinstance(read, MappedOut) and (read.row_count, read.invalid_count) == (2, 0), read
+    preview = imports_rows_list.sync(made.id, client=api)
+    assert preview is not None and not isinstance(preview, Problem)
+    assert [(row.amount, row.status) for row in preview.results] == [
+        ("3.10", RowStatusEnum.NEW),
+        ("12.00", RowStatusEnum.NEW),
+    ]
+    defaults = CommitInRequest(income_category=salary.id, expense_category=food.id)
+    committing = imports_commit_create.sync_detailed(made.id, client=api, body=defaults)
+    assert committing.status_code == HTTPStatus.ACCEPTED
+    done = imports_retrieve.sync(made.id, client=api)  # tasks run inline on this server
+    assert isinstance(done, ImportOut) and done.status == ImportStatusEnum.DONE and done.created == 2, done
+    added = transactions_list.sync(client=api, import_=made.id)
+    assert added is not None and not isinstance(added, Problem)
+    assert sorted(tx.amount for tx in added.results) == ["12.00", "3.10"]
+    assert imports_revert_create.sync_detailed(made.id, client=api).status_code == HTTPStatus.ACCEPTED
+    undone = imports_retrieve.sync(made.id, client=api)
+    assert isinstance(undone, ImportOut) and undone.status == ImportStatusEnum.REVERTED, undone
 
     # update and delete: the balance follows
     changed = transactions_partial_update.sync(

@@ -23,6 +23,8 @@ from finance.accounts.models import Account
 from finance.categories.models import Category
 from finance.exports.models import Export
 from finance.exports.services import request_export
+from finance.imports.models import Import
+from tests.reliability.routes import mapped_import
 from finance.transactions.models import Transaction
 from tests.factories import AccountFactory, CategoryFactory, UserFactory, make_transaction
 
@@ -63,7 +65,11 @@ class FuzzWorld:
                     user=self.user, report="summary", date_from=date(2026, 1, 1), date_to=date(2026, 1, 31)
                 ).pk
             ]
+        imports = list(Import.objects.filter(user=self.user).values_list("pk", flat=True))
+        if not imports:
+            imports = [mapped_import(self.user, Account.objects.get(pk=accounts[0])).pk]
         return {
+            "imports": imports,
             "exports": exports,
             "accounts": accounts,
             "categories": categories,

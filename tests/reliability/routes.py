@@ -100,7 +100,7 @@ class World:
         self.outflow = make_transaction(self.account, self.expense, amount="9.00")
         self.inflow = make_transaction(self.savings, self.income, amount="9.00")
         self.matched = _matched(self.account, self.savings, self.expense, self.income)
-        self.mapped_import = _mapped_import(self.user, self.account)
+        self.mapped_import = mapped_import(self.user, self.account)
         self.done_import = _done_import(self.user, self.income, self.expense)
 
     def transaction_body(self) -> dict:
@@ -137,7 +137,7 @@ def _owned_matched(owner: User) -> int:
     return _matched(source, target, expense, CategoryFactory(user=owner, type="income")).pk
 
 
-def _mapped_import(owner: User, account: Account) -> Import:
+def mapped_import(owner: User, account: Account) -> Import:
     """An import of STATEMENT on the account, mapped (its rows are read), not committed."""
     made = imports.upload(
         user=owner, account_id=account.pk, file=SimpleUploadedFile("statement.csv", STATEMENT)
@@ -148,7 +148,7 @@ def _mapped_import(owner: User, account: Account) -> Import:
 def _done_import(owner: User, income: Category, expense: Category) -> Import:
     """A committed import on an account of its own (its rows are no duplicates of another import's)."""
     account = AccountFactory(user=owner, currency="USD", opening_balance=Decimal("10.00"))
-    made = _mapped_import(owner, account)
+    made = mapped_import(owner, account)
     imports.request_commit(
         user=owner, import_id=made.pk, income_category_id=income.pk, expense_category_id=expense.pk
     )
@@ -157,7 +157,7 @@ def _done_import(owner: User, income: Category, expense: Category) -> Import:
 
 
 def _owned_import(owner: User) -> int:
-    return _mapped_import(owner, AccountFactory(user=owner, currency="USD")).pk
+    return mapped_import(owner, AccountFactory(user=owner, currency="USD")).pk
 
 
 def _owned_done_import(owner: User) -> int:
