@@ -10,7 +10,6 @@ import io
 from http import HTTPStatus
 
 from finance_api_client import AuthenticatedClient, Client
-from finance_api_client.types import File
 from finance_api_client.api.accounts import (
     accounts_create,
     accounts_destroy,
@@ -72,6 +71,7 @@ from finance_api_client.models import (
     TransactionOut,
     TransactionsListType,
 )
+from finance_api_client.types import File
 
 NOVEMBER = (datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
 # A German bank's statement: semicolons, day-first dates, decimal commas.

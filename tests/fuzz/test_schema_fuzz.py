@@ -24,9 +24,9 @@ from finance.categories.models import Category
 from finance.exports.models import Export
 from finance.exports.services import request_export
 from finance.imports.models import Import
-from tests.reliability.routes import mapped_import
 from finance.transactions.models import Transaction
 from tests.factories import AccountFactory, CategoryFactory, UserFactory, make_transaction
+from tests.reliability.routes import mapped_import
 
 FUZZ_EXAMPLES = 20
 
