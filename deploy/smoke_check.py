@@ -123,14 +123,16 @@ def send(
     request_id: str | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 30.0,
+    raw: bytes | None = None,
 ) -> Answer:
-    """One HTTP request with an X-Request-ID (a fresh one unless given); any status is an answer."""
+    """One HTTP request with an X-Request-ID (a fresh one unless given); any status is an answer. `body` is
+    sent as JSON; `raw` as it is (give its Content-Type in `headers`)."""
     sent_id = request_id or f"smoke-{uuid.uuid4().hex}"
-    data = json.dumps(body).encode() if body is not None else None
+    data = json.dumps(body).encode() if body is not None else raw
     request = urllib.request.Request(base_url.rstrip("/") + path, data=data, method=method)
     request.add_header("Accept", "application/json")
     request.add_header("X-Request-ID", sent_id)
-    if data is not None:
+    if body is not None:
         request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")

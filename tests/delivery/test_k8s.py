@@ -101,10 +101,20 @@ def test_the_first_deploy_step_holds_exactly_the_migrations_job_and_what_it_read
 
 def test_staging_is_served_by_ingress_nginx_with_a_rate_limit(rendered):
     docs = rendered["staging"]
-    ingress = one(docs, "Ingress")
-    assert ingress["spec"]["rules"][0]["host"] == "finance-staging.example.com"
-    assert ingress["spec"]["tls"][0]["hosts"] == ["finance-staging.example.com"]
-    assert int(ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/limit-rps"]) > 0
+    ingresses = {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == "Ingress"}
+    assert sorted(ingresses) == ["finance-api", "finance-api-imports"]
+    for ingress in ingresses.values():
+        assert ingress["spec"]["rules"][0]["host"] == "finance-staging.example.com"
+        assert ingress["spec"]["tls"][0]["hosts"] == ["finance-staging.example.com"]
+        assert int(ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/limit-rps"]) > 0
+    # Bank statements: only POST /imports takes a body larger than the API's 64 KB.
+    sizes = {
+        name: ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+        for name, ingress in ingresses.items()
+    }
+    assert sizes == {"finance-api": "64k", "finance-api-imports": "5184k"}
+    [path] = ingresses["finance-api-imports"]["spec"]["rules"][0]["http"]["paths"]
+    assert (path["path"], path["pathType"]) == ("/imports", "Exact")
     assert not [doc for doc in docs if doc["kind"] == "HTTPRoute"]
     allowed = one(docs, "ConfigMap")["data"]["ALLOWED_HOSTS"].split(",")
     assert "finance-staging.example.com" in allowed
