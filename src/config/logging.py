@@ -153,6 +153,8 @@ def logging_dict(*, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
             "django.db.backends": {"level": "INFO"},
             "botocore": {"level": "WARNING"},
             "urllib3": {"level": "WARNING"},
+            # The OFX parser logs every tag and value of a bank statement at DEBUG: never a user's data.
+            "ofxtools": {"level": "WARNING"},
             "gunicorn.error": {"handlers": ["stdout"], "level": level, "propagate": False},
             "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
         },

@@ -23,3 +23,6 @@ def s3(settings, moto_endpoint) -> S3:  # noqa: F811 - the fixture above, by nam
     client.create_bucket(Bucket=bucket)
     use_s3(settings, bucket=bucket, endpoint=moto_endpoint)
     return S3(endpoint=moto_endpoint, bucket=bucket, client=client)
+
+
+from tests.observability.conftest import logs  # noqa: E402, F401 - the log capture, shared with those tests
