@@ -53,6 +53,8 @@ TRANSACTION_FIELDS = {
     "currency",
     "description",
     "date",
+    "import",
+    "external_id",
     "created_at",
 }
 SUMMARY_FIELDS = {
@@ -86,6 +88,31 @@ TRANSFER_FIELDS = {
     "to_transaction",
     "created_at",
 }
+IMPORT_FIELDS = {
+    "id",
+    "account",
+    "status",
+    "format",
+    "filename",
+    "size_bytes",
+    "headers",
+    "sample",
+    "suggested_mapping",
+    "mapping",
+    "row_count",
+    "invalid_count",
+    "income_category",
+    "expense_category",
+    "created",
+    "skipped",
+    "duplicates",
+    "error",
+    "created_at",
+    "committed_at",
+    "reverted_at",
+}
+SUGGESTION_FIELDS = {"outflow", "inflow", "days_apart"}
+STATEMENT_ROWS = 20
 PAGE_SIZE = 20
 REPORTS = ("summary", "by-category", "trends", "net-worth", "balances")
 DESCRIPTIONS = ["Lunch", "Weekly shop", "Taxi", "Cinema", "Pharmacy", ""]
@@ -209,6 +236,21 @@ def _page_check(fields: set[str]):
     return check
 
 
+def _multipart(fields: dict[str, str], name: str, content: bytes) -> tuple[bytes, str]:
+    """A multipart/form-data body with the fields and one file, and its Content-Type."""
+    boundary = f"----load{uuid.uuid4().hex}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    ]
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    )
+    parts.append(head.encode() + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
 def _fields_check(fields: set[str]):
     def check(body, _response) -> str | None:
         if not isinstance(body, dict) or set(body) != fields:
@@ -304,14 +346,31 @@ class FinanceUser(FastHttpUser):
             self.refresh_tokens()
         return {"Authorization": f"Bearer {self.access}"}
 
-    def call(self, method: str, path: str, *, name: str, expect: int, params=None, body=None, check=None):
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        name: str,
+        expect: int,
+        params=None,
+        body=None,
+        check=None,
+        upload=None,
+    ):
         """One judged request: the status must be `expect` and `check(body, response)` must find nothing.
+        `body` is sent as JSON; `upload`, a (body, content type) pair, as it is (a multipart file upload).
 
         Returns the parsed body (True for an empty one), or None when the request failed.
         """
         url = f"{path}?{urlencode(params)}" if params else path
+        headers = self.headers()
+        sent = {"json": body}
+        if upload is not None:
+            sent = {"data": upload[0]}
+            headers["Content-Type"] = upload[1]
         with self.client.request(
-            method, url, name=name, json=body, headers=self.headers(), catch_response=True
+            method, url, name=name, headers=headers, catch_response=True, **sent
         ) as response:
             if response.status_code != expect:
                 response.failure(
@@ -364,6 +423,7 @@ class FinanceUser(FastHttpUser):
         if self.accounts and self.categories:
             for _ in range(8):
                 self.create_transaction()
+            self.import_statement()  # everyone imports a statement once, so even a short run has imports
 
     def load_books(self) -> None:
         accounts = self.call(
@@ -568,6 +628,75 @@ class FinanceUser(FastHttpUser):
         victim = self.transfers.pop(random.randrange(len(self.transfers)))
         if self.call("DELETE", f"/transfers/{victim}", name="/transfers/{id}", expect=204):
             self.stale = dict.fromkeys(self.stale, True)
+
+    @task(1)
+    def import_statement(self) -> None:
+        """A small bank statement: uploaded, mapped as suggested, committed (the import's defaults take the
+        rows without a category), read back, and undone now and then."""
+        account = random.choice(self.accounts)
+        places = _places(account["balance"])
+        incomes = [c for c in self.categories if c["type"] == "income"]
+        expenses = [c for c in self.categories if c["type"] == "expense"]
+        if not (incomes and expenses):
+            return
+        batch = uuid.uuid4().hex[:12]
+        lines = ["Id;Date;Description;Amount"]
+        for number in range(STATEMENT_ROWS):
+            day = (date.today() - timedelta(days=random.randrange(90))).strftime("%d.%m.%Y")
+            amount = f"{random.uniform(1, 120) * (1 if places else 100):.{places}f}".replace(".", ",")
+            sign = "" if number % 5 == 0 else "-"
+            lines.append(f"{batch}-{number};{day};{random.choice(DESCRIPTIONS) or 'Card'};{sign}{amount}")
+        upload = _multipart({"account": str(account["id"])}, "statement.csv", "\n".join(lines).encode())
+
+        def uploaded_check(body, _response):
+            if set(body) != IMPORT_FIELDS or body["format"] != "csv" or body["row_count"] != STATEMENT_ROWS:
+                return f"unexpected upload answer {str(body)[:300]}"
+            return None
+
+        made = self.call("POST", "/imports", name="/imports", expect=201, upload=upload, check=uploaded_check)
+        if not made:
+            return
+        mapped = self.call(
+            "PUT",
+            f"/imports/{made['id']}/mapping",
+            name="/imports/{id}/mapping",
+            expect=200,
+            body=made["suggested_mapping"],
+            check=lambda body, _r: None
+            if body == {"row_count": STATEMENT_ROWS, "invalid_count": 0}
+            else str(body),
+        )
+        if not mapped:
+            return
+        defaults = {"income_category": incomes[0]["id"], "expense_category": expenses[0]["id"]}
+        if not self.call(
+            "POST", f"/imports/{made['id']}/commit", name="/imports/{id}/commit", expect=202, body=defaults
+        ):
+            return
+        self.stale = dict.fromkeys(self.stale, True)
+
+        def state_check(body, _response):
+            if set(body) != IMPORT_FIELDS or body["status"] not in ("importing", "done"):
+                return f"unexpected import {str(body)[:300]}"
+            if body["status"] == "done" and body["created"] != STATEMENT_ROWS:
+                return f"the import created {body['created']} of {STATEMENT_ROWS} rows"
+            return None
+
+        state = self.call(
+            "GET", f"/imports/{made['id']}", name="/imports/{id}", expect=200, check=state_check
+        )
+        if state and state["status"] == "done" and random.random() < 0.5:
+            self.call("POST", f"/imports/{made['id']}/revert", name="/imports/{id}/revert", expect=202)
+
+    @task(1)
+    def transfer_suggestions(self) -> None:
+        self.call(
+            "GET",
+            "/transfers/suggestions",
+            name="/transfers/suggestions",
+            expect=200,
+            check=_page_check(SUGGESTION_FIELDS),
+        )
 
     @task(10)
     def list_accounts(self) -> None:

@@ -31,6 +31,14 @@ P95_MS: dict[str, float] = {
     "GET /transfers": 500,
     "POST /transfers": 800,
     "DELETE /transfers/{id}": 800,
+    "GET /transfers/suggestions": 800,
+    # A small statement (20 rows): stored, parsed and checked for duplicates; committed and reverted
+    # inline unless a worker takes them.
+    "POST /imports": 1500,
+    "PUT /imports/{id}/mapping": 1500,
+    "POST /imports/{id}/commit": 2000,
+    "GET /imports/{id}": 400,
+    "POST /imports/{id}/revert": 2000,
     # Right after a write the report is computed (the write invalidated the user's cache).
     "GET /reports/summary (after write)": 1500,
     "GET /reports/by-category (after write)": 1500,

@@ -15,6 +15,10 @@ EXPECTED = [
     "POST /categories",
     "POST /transactions",
     "GET /transactions",
+    "POST /imports",
+    "PUT /imports/{id}/mapping",
+    "POST /imports/{id}/commit",
+    "GET /imports/{id}",
 ]
 
 
