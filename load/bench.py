@@ -28,6 +28,7 @@ import json
 import math
 import os
 import platform
+import random
 import secrets
 import statistics
 import subprocess
@@ -259,6 +260,144 @@ def measure(
                     p99=float(row["99%"]),
                 )
     return Measured()
+
+
+# --- importing a bank statement ---------------------------------------------------------------------------
+IMPORT_ROWS = 10_000
+IMPORT_TARGET_SECONDS = 10.0
+
+
+@dataclass
+class ImportTiming:
+    rows: int
+    size_bytes: int
+    upload: float  # seconds: POST /imports (stored, format detected, rows counted, mapping suggested)
+    mapping: float  # PUT /imports/{id}/mapping (every row parsed and checked for duplicates)
+    commit: float  # POST /imports/{id}/commit until GET /imports/{id} says done
+    created: int
+
+    @property
+    def total(self) -> float:
+        return self.upload + self.mapping + self.commit
+
+
+def statement_csv(rows: int, *, seed: int = 7) -> bytes:
+    """A German bank's export of `rows` rows: semicolons, dd.mm.yyyy, 1.234,56, quoted descriptions, a
+    header, spread over a year with repeated purchases (rule 2's occurrence numbers at work)."""
+    rng = random.Random(seed)
+    shops = ["REWE Markt", "Stadtwerke", "Bäckerei Schmidt", "Deutsche Bahn", "Apotheke am Markt", "Kino"]
+    lines = ['"Buchungstag";"Verwendungszweck";"Betrag"']
+    start = date(2026, 1, 1)
+    for number in range(rows):
+        day = start + timedelta(days=number * 365 // rows)
+        cents = rng.randint(100, 250_000)
+        sign = "" if number % 10 == 0 else "-"
+        amount = f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}"
+        lines.append(f'"{day:%d.%m.%Y}";"{rng.choice(shops)} {number % 97}";"{sign}{amount}"')
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _multipart(fields: dict[str, str], content: bytes) -> tuple[bytes, str]:
+    boundary = f"----bench{secrets.token_hex(8)}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="statement.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    )
+    parts.append(head.encode() + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def import_timing(base: str, rows: int = IMPORT_ROWS) -> ImportTiming:
+    """A user of its own (registered for the run) imports a `rows`-row CSV into a fresh account: upload,
+    mapping, commit, each timed end to end over HTTP through the stack; the account is deleted after."""
+    email = f"bench-import-{secrets.token_hex(4)}@example.com"
+    password = f"bench-{secrets.token_hex(8)}"
+    status, _, body = call(base, "POST", "/auth/register", body={"email": email, "password": password})
+    if status != 201:
+        raise RuntimeError(f"registering the import user: {status} {body}")
+    status, _, body = call(base, "POST", "/auth/login", body={"email": email, "password": password})
+    token = body["access"]
+    _, _, account = call(
+        base, "POST", "/accounts", token=token, body={"name": "Girokonto", "currency": "EUR"}
+    )
+    categories = {
+        kind: call(base, "POST", "/categories", token=token, body={"name": f"Bank {kind}", "type": kind})[2][
+            "id"
+        ]
+        for kind in ("income", "expense")
+    }
+    content = statement_csv(rows)
+    upload, content_type = _multipart({"account": str(account["id"])}, content)
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        started = time.perf_counter()
+        conn.request("POST", "/imports", body=upload, headers={**auth, "Content-Type": content_type})
+        response = conn.getresponse()
+        made = json.loads(response.read())
+        uploaded = time.perf_counter()
+        if response.status != 201:
+            raise RuntimeError(f"uploading the statement: {response.status} {made}")
+        conn.request(
+            "PUT",
+            f"/imports/{made['id']}/mapping",
+            body=json.dumps(made["suggested_mapping"]),
+            headers={**auth, "Content-Type": "application/json"},
+        )
+        response = conn.getresponse()
+        read = json.loads(response.read())
+        mapped = time.perf_counter()
+        if response.status != 200 or read != {"row_count": rows, "invalid_count": 0}:
+            raise RuntimeError(f"mapping the statement: {response.status} {read}")
+        defaults = {"income_category": categories["income"], "expense_category": categories["expense"]}
+        conn.request(
+            "POST",
+            f"/imports/{made['id']}/commit",
+            body=json.dumps(defaults),
+            headers={**auth, "Content-Type": "application/json"},
+        )
+        response = conn.getresponse()
+        answer = json.loads(response.read())
+        if response.status != 202:
+            raise RuntimeError(f"committing the statement: {response.status} {answer}")
+        state: dict = {}
+
+        def done() -> bool:
+            conn.request("GET", f"/imports/{made['id']}", headers=auth)
+            reply = conn.getresponse()
+            state.update(json.loads(reply.read()))
+            if state.get("status") == "failed":
+                raise RuntimeError(f"the commit failed: {state}")
+            return state.get("status") == "done"
+
+        live.wait_until(done, timeout=300, what="the import to be done")
+        committed = time.perf_counter()
+    finally:
+        conn.close()
+    call(base, "DELETE", f"/accounts/{account['id']}", token=token)
+    return ImportTiming(
+        rows=rows,
+        size_bytes=len(content),
+        upload=uploaded - started,
+        mapping=mapped - uploaded,
+        commit=committed - mapped,
+        created=state["created"],
+    )
+
+
+def import_lines(timing: ImportTiming) -> list[str]:
+    verdict = "met" if timing.total <= IMPORT_TARGET_SECONDS else "NOT met"
+    return [
+        f"- A {timing.rows:,}-row CSV bank statement ({timing.size_bytes / 1e6:.1f} MB) imported into a fresh "
+        f"account end to end over HTTP: upload {timing.upload:.2f} s, mapping (every row parsed and checked "
+        f"for duplicates) {timing.mapping:.2f} s, commit until done {timing.commit:.2f} s: **{timing.total:.2f} s** "
+        f"(target <= {IMPORT_TARGET_SECONDS:.0f} s: {verdict}); {timing.created:,} transactions created",
+    ]
 
 
 # --- CPU per request across the stack ----------------------------------------------------------------
@@ -693,6 +832,7 @@ def write_summary(
     history: tuple[int, list[Latency]],
     plans: list,
     cpu: dict[str, dict],
+    imports: ImportTiming,
 ) -> str:
     ratios = [row.ratio for row in rows if row.endpoint.in_geomean]
     mean = geomean(ratios)
@@ -736,6 +876,7 @@ def write_summary(
             f"{verdict(latency.median <= HISTORY_TARGET_MS)}), p95 {statistics.quantiles(latency.http_ms, n=20)[18]:.1f} ms; "
             f"the app's own time median {statistics.median(latency.server_ms):.1f} ms"
         )
+    lines += import_lines(imports)
     ratio = uncached.ratio
     lines += [
         f"- Uncached GET /reports/summary over the last ten years of the bench user (medians of "
@@ -779,6 +920,48 @@ def write_summary(
     return text
 
 
+def imports_only(server: str, args) -> int:
+    """`make bench BENCH_ARGS=--imports-only`: the import part alone, on a small database of its own."""
+    name = os.environ.get("BENCH_IMPORTS_DATABASE", "finance_bench_imports")
+    with psycopg.connect(database_url(server, "postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    url = database_url(server, name)
+    env = live.app_env(url, JWT_ACCESS_TTL="3600", GUNICORN_MAX_REQUESTS="0", **RELAXED_LIMITS)
+    live.migrate(env)
+    gunicorn = live.Gunicorn(env, workers=args.workers, threads=4)
+    proxy = None
+    try:
+        base = gunicorn.url
+        if args.nginx and live.nginx_binary() is not None:
+            proxy = live.Nginx(backend=f"127.0.0.1:{gunicorn.port}", **RELAXED_NGINX)
+            base = proxy.url
+        timings = [import_timing(base) for _ in range(args.rounds)]
+    finally:
+        if proxy is not None:
+            proxy.close()
+        gunicorn.close()
+    median = sorted(timings, key=lambda t: t.total)[len(timings) // 2]
+    stack = "nginx -> gunicorn" if proxy is not None else "gunicorn"
+    text = "\n".join(
+        [
+            f"# Import benchmark {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
+            "",
+            f"- Command: `make bench BENCH_ARGS='{' '.join(sys.argv[1:])}'`",
+            f"- Commit: {git_commit()}",
+            f"- Stack: {stack} ({args.workers} workers x 4 threads) -> PostgreSQL + Redis on loopback, tasks inline",
+            f"- Machine: {os.cpu_count()} cores; database `{name}`",
+            f"- Rounds: {args.rounds}, totals {', '.join(f'{t.total:.2f} s' for t in timings)}; the median round:",
+            *import_lines(median),
+            "",
+        ]
+    )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench-imports-latest.md").write_text(text)
+    print(text)
+    return 0 if median.total <= IMPORT_TARGET_SECONDS else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -798,12 +981,20 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="nginx in front of gunicorn (default; --no-nginx: gunicorn directly)",
     )
+    parser.add_argument(
+        "--imports-only",
+        action="store_true",
+        help="only time the 10,000-row CSV import, on a database of its own (BENCH_IMPORTS_DATABASE, default "
+        "finance_bench_imports: created and migrated, never seeded)",
+    )
     args = parser.parse_args(argv)
 
     server = live.postgres_url()
     if server is None:
         print("make bench needs PostgreSQL (DATABASE_URL or 127.0.0.1:5432)", file=sys.stderr)
         return 2
+    if args.imports_only:
+        return imports_only(server, args)
     nginx_note = ""
     if args.nginx and live.nginx_binary() is None:
         args.nginx = False
@@ -962,6 +1153,8 @@ def main(argv: list[str] | None = None) -> int:
             row.queries = counts.get(row.endpoint.key)
         heavy_token = login(base, HEAVY_USER)
         history = history_latency(base, gunicorn, heavy_token, url, args.samples)
+        imports = import_timing(base)
+        print(import_lines(imports)[0], flush=True)
         for account_id in (*writes_accounts, *receiving_accounts):
             call(base, "DELETE", f"/accounts/{account_id}", token=writer_token)
     finally:
@@ -995,6 +1188,7 @@ def main(argv: list[str] | None = None) -> int:
         history=history,
         plans=plans,
         cpu=cpu,
+        imports=imports,
     )
     (RESULTS / "bench-latest.md").write_text(text)
     data = chart_data(rows, floor, cpu, context)
