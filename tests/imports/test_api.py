@@ -624,3 +624,16 @@ def test_with_the_file_store_down_an_upload_answers_503_and_keeps_nothing(client
     response = upload(client, account.pk, statement("credit-union.csv"))
     assert response.status_code == 503
     assert Import.objects.count() == 0
+
+
+def test_transactions_have_no_reverse_relation_so_an_account_is_deleted_in_one_statement(
+    client, on_commit, account, committed, django_assert_max_num_queries
+):
+    from django.db.models.deletion import Collector
+
+    # Tables that refer to transactions (imported keys, rows, rejected pairs) hold plain ids: Django can
+    # delete an account's transactions with one DELETE instead of loading each of them.
+    assert Collector(using="default").can_fast_delete(Transaction.objects.filter(account=account))
+    assert Transaction.objects.filter(account=account).count() == 6
+    with django_assert_max_num_queries(25):
+        assert client.delete(f"/accounts/{account.pk}").status_code == 204
