@@ -244,7 +244,9 @@ class RowOut(serializers.Serializer):
     )
     date = serializers.DateField(allow_null=True)
     amount = serializers.CharField(allow_null=True, help_text="Positive, with the account currency's digits.")
-    type = serializers.CharField(allow_null=True, help_text="income or expense; null when no amount was read.")
+    type = serializers.CharField(
+        allow_null=True, help_text="income or expense; null when no amount was read."
+    )
     description = serializers.CharField(allow_blank=True)
     external_id = serializers.CharField(
         allow_blank=True, help_text="The bank's id; empty when there is none."
