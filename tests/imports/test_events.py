@@ -24,7 +24,7 @@ def test_each_step_is_an_event_and_a_count(user, logs, django_capture_on_commit_
         result: counted("finance_imports_total", result=result)
         for result in ("uploaded", "committed", "reverted", "failed")
     }
-    created_rows = counted("finance_import_rows_total", outcome="created")
+    created_rows = counted("finance_import_rows_total", result="created")
     with django_capture_on_commit_callbacks(execute=True):
         made = upload(client, account.pk, statement("checking-sgml.ofx"), "march.ofx").json()
     done = commit(
@@ -46,7 +46,7 @@ def test_each_step_is_an_event_and_a_count(user, logs, django_capture_on_commit_
     assert [(e["removed"], e["forced"]) for e in reverted] == [(6, False)]
     for result in ("uploaded", "committed", "reverted"):
         assert counted("finance_imports_total", result=result) == before[result] + 1
-    assert counted("finance_import_rows_total", outcome="created") == created_rows + 6
+    assert counted("finance_import_rows_total", result="created") == created_rows + 6
     # Descriptions, bank ids and amounts of the file stay out of the log.
     for secret in ("ACME PAYROLL", "202603020001", "2450.00"):
         assert secret not in logs.text

@@ -9,6 +9,8 @@ import math
 import re
 import shutil
 import textwrap
+import time
+import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -50,6 +52,33 @@ class Traffic:
         self.sent[(method, path.split("?")[0], status)] += 1
         assert status == expect, (method, path, status, data)
         return data, response_headers
+
+    def upload(self, path: str, fields: dict[str, str], content: bytes, *, token: str, expect: int = 201):
+        """A multipart upload (a bank statement), counted like every other request."""
+        boundary = f"----live{time.monotonic_ns()}"
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="statement.csv"\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+        request = urllib.request.Request(
+            f"{self.base_url}{path}",
+            data=b"".join(parts) + f"--{boundary}--\r\n".encode(),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, data = response.status, json.loads(response.read())
+        self.sent[("POST", path, status)] += 1
+        assert status == expect, (path, status, data)
+        return data
 
     @property
     def total(self) -> int:
@@ -98,6 +127,11 @@ class Traffic:
         transfer, _ = self.call("POST", "/transfers", move, token=access, expect=201)
         self.call("DELETE", f"/transfers/{transfer['id']}", token=access, expect=204)
         self.call("POST", "/transfers", move, token=access, expect=201)
+        statement = b"Date,Description,Amount\n2026-03-04,Market,-8.00\n2026-03-05,Refund,3.00\n"
+        made = self.upload("/imports", {"account": str(account["id"])}, statement, token=access)
+        self.call("PUT", f"/imports/{made['id']}/mapping", made["suggested_mapping"], token=access)
+        defaults = {"income_category": categories["income"], "expense_category": categories["expense"]}
+        self.call("POST", f"/imports/{made['id']}/commit", defaults, token=access, expect=202)
         report = "/reports/summary?from=2026-03-01&to=2026-03-31"
         assert self.call("GET", report, token=access)[1]["X-Cache"] == "MISS"
         # Both workers share the Redis cache, so the next read is a hit; poll in case a worker has its own.

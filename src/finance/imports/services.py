@@ -587,13 +587,13 @@ def commit_import(*, import_id: int) -> None:
 
         def count() -> None:
             metrics.IMPORTS.labels(result="committed").inc()
-            for outcome, number in (
+            for result, number in (
                 ("created", len(chosen)),
                 ("duplicate", duplicates),
                 ("skipped", source_import.skipped or 0),
             ):
-                metrics.IMPORT_ROWS.labels(outcome=outcome).inc(number)
-            metrics.IMPORT_DURATION.labels(stage="commit").observe(seconds)
+                metrics.IMPORT_ROWS.labels(result=result).inc(number)
+            metrics.IMPORT_COMMIT_DURATION.observe(seconds)
 
         emit(
             "import.committed",

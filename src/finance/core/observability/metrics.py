@@ -29,13 +29,12 @@ EXPORT_DURATION = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
 # Bank statement imports: each step's result (uploaded, committed, failed, reverted, revert_failed), the rows
-# of committed imports by outcome (created, duplicate, skipped) and how long a commit took.
+# of committed imports by result (created, duplicate, skipped) and how long a commit took.
 IMPORTS = Counter("finance_imports", "Bank statement imports by result", ["result"])
-IMPORT_ROWS = Counter("finance_import_rows", "Rows of committed imports by outcome", ["outcome"])
-IMPORT_DURATION = Histogram(
-    "finance_import_duration_seconds",
+IMPORT_ROWS = Counter("finance_import_rows", "Rows of committed imports by result", ["result"])
+IMPORT_COMMIT_DURATION = Histogram(
+    "finance_import_commit_duration_seconds",
     "Time to commit an import",
-    ["stage"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 # django-prometheus has no in-flight gauge; live workers' values are summed, dead workers' dropped.
