@@ -140,10 +140,12 @@ compose-check: schemas ## validate the compose files against the compose specifi
 k8s-check: venv ## render the Kubernetes overlays; check schemas, references, pod security, probes
 	$(PY) k8s/check.py
 
-# Production-like settings with throwaway values: nothing is contacted, only the configuration is judged.
+# Production-like settings: nothing is contacted, only the configuration is judged. The signing keys of the
+# environment are judged as they are (SECRET_KEY, JWT_SIGNING_KEY, SECRET_KEY_FALLBACKS); only when no
+# SECRET_KEY is set (CI) is a random one made up.
 check-deploy: venv ## Django's deployment checklist on production settings (warnings fail too)
 	DJANGO_ENV=production \
-	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
 	ALLOWED_HOSTS=finance.example.com \
 	CSRF_TRUSTED_ORIGINS=https://finance.example.com \
 	DATABASE_URL=postgresql://finance:unused@127.0.0.1:5432/finance \

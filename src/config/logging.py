@@ -51,6 +51,12 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@]*:[^/\s@]*@", re.IGNORECASE)
 # The credential of an Authorization header value ("Bearer eyJ...", "Basic dXNlcjpwYXNz").
 _AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{8,}")
+# Paths whose last part is a credential: the download links of locally stored exports carry their signed
+# token in the path, so a URL (a Sentry event's request, a breadcrumb, a log line) would hand the file out.
+CREDENTIAL_PATHS = ("/exports/download/",)
+_CREDENTIAL_PATH = re.compile(
+    "(?P<path>" + "|".join(re.escape(path) for path in CREDENTIAL_PATHS) + r")[^/?#\s\"'<>]+"
+)
 # password=..., "token": "...", {'refresh': '...'} inside free text: exception messages, reprs, query strings.
 _KEY_VALUE = re.compile(
     r"""(?P<key>\b(?:[\w-]*(?:password|passwd|secret|token|api[_-]?key|authorization|cookie|private[_-]?key"""
@@ -75,6 +81,8 @@ def redact_text(text: str) -> str:
         text = _AUTH_SCHEME.sub(rf"\g<1>\g<2>{REDACTED}", text)
     if "://" in text:
         text = _URL_CREDENTIALS.sub(rf"\g<scheme>{REDACTED}@", text)
+    if "/download/" in text:
+        text = _CREDENTIAL_PATH.sub(rf"\g<path>{REDACTED}", text)
     if ":" in text or "=" in text:
         text = _KEY_VALUE.sub(rf"\g<key>{REDACTED}", text)
     return text
