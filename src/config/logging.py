@@ -5,9 +5,15 @@ one JSON object per line on stdout (or a readable console line for local work), 
 in contextvars, and goes through the redaction step that keeps secrets out of logs.
 """
 
+import atexit
 import functools
+import json
 import logging.config
+import os
 import re
+import sys
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -185,3 +191,59 @@ def build_logging(*, level: str = "INFO", fmt: str = "json") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+
+
+def as_json_line(line: str, *, logger: str) -> str:
+    """`line` if it is a JSON object already, else a JSON log line of `logger` carrying it (redacted); ""
+    for a blank line."""
+    text = line.strip()
+    if not text:
+        return ""
+    if text.startswith("{"):
+        try:
+            json.loads(text)
+        except ValueError:
+            pass
+        else:
+            return text + "\n"
+    record = {
+        "event": redact_text(text),
+        "level": "info",
+        "logger": logger,
+        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+    return json.dumps(record) + "\n"
+
+
+def json_stdout(*, logger: str) -> None:
+    """From now on, everything written to file descriptor 1 - print(), writes straight to the descriptor that
+    bypass sys.stdout, child processes forked later - passes a filter that keeps JSON lines and turns any
+    other line into one JSON log line (as_json_line). Celery's worker needs it: it prints its banner and its
+    shutdown notices itself, past logging.
+
+    The filter is a pipe read by a thread of this process; at exit the descriptor is restored and the thread
+    drains what is left.
+    """
+    sys.stdout.flush()
+    original = os.dup(1)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 1)
+    os.close(write_end)
+    out = os.fdopen(original, "w", buffering=1, encoding="utf-8", closefd=False)
+
+    def pump() -> None:
+        with os.fdopen(read_end, encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                converted = as_json_line(line, logger=logger)
+                if converted:
+                    out.write(converted)
+
+    thread = threading.Thread(target=pump, name="json-stdout", daemon=True)
+    thread.start()
+
+    def drain() -> None:
+        sys.stdout.flush()
+        os.dup2(original, 1)  # the pipe's last writer in this process is gone: the thread reads to its end
+        thread.join(timeout=5)
+
+    atexit.register(drain)
