@@ -16,11 +16,12 @@ import socket
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 
-def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, "").strip() or default
+def env(name: str, default: str = "", environ: Mapping[str, str] = os.environ) -> str:
+    return environ.get(name, "").strip() or default
 
 
 def role_file() -> Path:
@@ -39,11 +40,12 @@ def timeout() -> float:
     return float(env("HEALTHCHECK_TIMEOUT", "4"))
 
 
-def probe_host() -> str:
-    explicit = env("HEALTHCHECK_HOST")
+def probe_host(environ: Mapping[str, str] = os.environ) -> str:
+    """A Host header the app accepts: HEALTHCHECK_HOST, else the first concrete name of ALLOWED_HOSTS."""
+    explicit = env("HEALTHCHECK_HOST", environ=environ)
     if explicit:
         return explicit
-    for name in env("ALLOWED_HOSTS").split(","):
+    for name in env("ALLOWED_HOSTS", environ=environ).split(","):
         name = name.strip().lstrip(".")
         if name and "*" not in name:
             return name

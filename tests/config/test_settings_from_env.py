@@ -12,9 +12,10 @@ import subprocess
 import pytest
 
 from config.env import env_bool, env_int, env_list, env_str
-from config.keys import DEVELOPMENT_SECRET_KEY
 from deploy.local.live import PYTHON, ROOT
 
+# What the app signs with when nothing is configured (config.keys.DEVELOPMENT_SECRET_KEY).
+DEVELOPMENT_SECRET_KEY = "development-only-insecure-key-never-use-in-production-0123456789"
 APP_VARIABLES = {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_NAME", "DJANGO_ENV"}
 
 
