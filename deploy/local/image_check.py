@@ -84,8 +84,9 @@ class Engine:
         if self.name == "podman":
             # Docker's image format (OCI drops HEALTHCHECK); no layer cache: the buildah of Debian 12's podman
             # mounts nothing for `RUN --mount=type=bind,from=build` when that stage comes from its cache
-            # (containers/buildah#4375), so the wheels would be missing.
-            args += ["--format", "docker", "--no-cache"]
+            # (containers/buildah#4375), so the wheels would be missing. Without layers, no intermediate
+            # image is left behind either: removing the tag removes everything the run built.
+            args += ["--format", "docker", "--layers=false"]
         if python_image:
             args += ["--build-arg", f"PYTHON_IMAGE={python_image}"]
         log = self.log_dir / "build.log"
