@@ -6,6 +6,7 @@ compose hands every line of .env to the app, so `STATIC_ROOT=` arrives as an emp
 
 import json
 import os
+import re
 import secrets
 import subprocess
 
@@ -16,6 +17,7 @@ from deploy.local.live import PYTHON, ROOT
 
 # What the app signs with when nothing is configured (config.keys.DEVELOPMENT_SECRET_KEY).
 DEVELOPMENT_SECRET_KEY = "development-only-insecure-key-never-use-in-production-0123456789"
+SETTINGS = ROOT / "src" / "config" / "settings.py"
 APP_VARIABLES = {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_NAME", "DJANGO_ENV"}
 
 
@@ -122,3 +124,11 @@ def test_a_trusted_proxy_that_is_no_network_is_refused():
     result = run_settings("import config.settings", TRUSTED_PROXIES="127.0.0.1,nginx")
     assert result.returncode != 0
     assert "TRUSTED_PROXIES" in result.stderr
+
+
+def test_every_variable_the_settings_read_is_documented_in_env_example():
+    read = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z][A-Z0-9_]*)"', SETTINGS.read_text()))
+    documented = set(re.findall(r"^#?([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    assert {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "LOGIN_FAILURE_ADDRESS_LIMIT", "TRUSTED_PROXIES"} <= read
+    refused = {"NUM_PROXIES"}  # read only to stop the app with a pointer to TRUSTED_PROXIES
+    assert read - documented == refused

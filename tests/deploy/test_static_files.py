@@ -1,7 +1,8 @@
 """What /static/ serves under gunicorn: the collected files only, whatever an env file leaves blank.
 
-The app runs the way compose runs it: every line of .env.example handed over, so VAR_DIR and STATIC_ROOT
-arrive as empty strings. The docs' assets must load; the code, the settings and the scripts must not.
+STATIC_ROOT arrives as an empty string, as compose hands it over from .env.example (`STATIC_ROOT=`). The docs'
+assets must load; the code, the settings and the scripts must not. (The image's own check, with the whole of
+.env.example, is `make image-check`.)
 """
 
 import re
