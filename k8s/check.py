@@ -506,7 +506,7 @@ def network_problems(docs: list[dict]) -> list[str]:
 def public_prefixes() -> set[str]:
     """The first path segment of every route of the app (src/config/urls.py) the edge must route: all but
     the admin and /metrics, plus /static (the docs' assets)."""
-    routes = re.findall(r'^\s*path\("([^"/<]+)', URLS_FILE.read_text(), re.MULTILINE)
+    routes = re.findall(r'\bpath\(\s*"([^"/<]+)', URLS_FILE.read_text())
     return {f"/{route}" for route in routes} - {"/admin", "/metrics"} | {"/static"}
 
 

@@ -131,6 +131,13 @@ def test_the_edge_routes_the_api_but_neither_the_admin_nor_metrics(rendered, ove
     assert {"/auth", "/accounts", "/transactions", "/reports", "/health", "/docs", "/static"} <= routed
 
 
+def test_the_edge_routes_are_checked_against_every_route_django_serves():
+    from django.urls import get_resolver
+
+    served = {f"/{str(pattern.pattern).split('/')[0]}" for pattern in get_resolver().url_patterns}
+    assert check.public_prefixes() == served - {"/admin", "/metrics"} | {"/static"}
+
+
 @pytest.mark.parametrize(("overlay", "edge"), [("staging", "ingress-nginx"), ("production", "gateway")])
 def test_only_the_edge_and_prometheus_reach_the_api_pods(rendered, overlay, edge):
     docs = rendered[overlay]
