@@ -257,7 +257,9 @@ class Gunicorn:
         try:
             wait_until(self._live, timeout=60, what="gunicorn to answer /health/live")
         except TimeoutError:
-            raise RuntimeError(f"gunicorn did not start:\n{self.process.output()[-4000:]}") from None
+            output = self.process.output()[-4000:]
+            self.close()  # a gunicorn that never answered must not outlive the test
+            raise RuntimeError(f"gunicorn did not start:\n{output}") from None
 
     def _live(self) -> bool:
         if self.process.popen.poll() is not None:

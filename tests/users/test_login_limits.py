@@ -8,6 +8,7 @@ X-Forwarded-For names the client. 203.0.113.0/24 and 198.51.100.0/24 are clients
 import re
 
 import pytest
+import yaml
 from django.test import Client
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -176,3 +177,11 @@ def test_the_admin_still_logs_staff_in(settings):
     assert answer.status_code == 302
     assert "sessionid" in answer.cookies
     assert admin_login(UserFactory().email, peer="203.0.113.74").status_code == 200  # not staff: the form
+
+
+def test_the_openapi_document_describes_the_ratelimit_fields_of_a_429(api):
+    schema = yaml.safe_load(api.get("/schema").content)
+    headers = schema["paths"]["/auth/login"]["post"]["responses"]["429"]["headers"]
+    assert {"Retry-After", "RateLimit-Policy", "RateLimit"} <= set(headers)
+    components = schema["components"]["headers"]
+    assert components["RateLimitPolicy"]["schema"]["example"] == '"login";q=10;w=60'
