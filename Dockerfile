@@ -24,7 +24,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/app/src \
     VAR_DIR=/app/var \
-    STATIC_ROOT=/app/static \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus-multiproc \
     GUNICORN_BIND=0.0.0.0:8000
 
@@ -42,17 +41,21 @@ COPY manage.py ./
 COPY src/ src/
 COPY deploy/ deploy/
 
-# Static files (the docs pages' assets) are collected once, here. Without DATABASE_URL and DJANGO_ENV the
-# settings fall back to their embedded defaults, so this step needs no database, cache or secret.
-RUN python manage.py collectstatic --no-input --verbosity 0 \
-    && mkdir -p /app/var \
+# Static files (the docs pages' assets) are collected once, here, into the default STATIC_ROOT
+# (VAR_DIR/static = /app/var/static): an env file that leaves VAR_DIR or STATIC_ROOT empty gets the same
+# directory, and /static/ serves these files only. Without DATABASE_URL and DJANGO_ENV the settings fall
+# back to their embedded defaults, so this step needs no database, cache or secret; metrics stay in-process
+# (the multiprocess directory exists only once a role has started).
+RUN PROMETHEUS_MULTIPROC_DIR='' python manage.py collectstatic --no-input --verbosity 0 \
     && chown app:app /app/var \
     && chmod 0755 deploy/entrypoint.sh
 
-# The code stays root-owned and read-only for the app; it writes only to /app/var and /tmp.
+# The code and the static files stay root-owned and read-only for the app; it writes only to /app/var (local
+# export files, when no S3 is configured) and /tmp. It runs on a read-only root with a tmpfs /tmp as well.
 USER 10001:10001
 EXPOSE 8000
-HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+# Role-aware: gunicorn's /health/live for web, a Celery ping of this container's worker for worker.
+HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python", "/app/deploy/healthcheck.py"]
 ENTRYPOINT ["/app/deploy/entrypoint.sh"]
 CMD ["web"]

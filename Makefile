@@ -65,7 +65,7 @@ clean: ## remove the virtualenv, local database and caches
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
 
 # --- CI: one definition; .ci/run runs `make ci`, the GitHub workflow runs its parts as jobs -------------------
-ci: hygiene lint checks test ## everything CI checks (needs PostgreSQL and Redis for the tests; see .ci/run)
+ci: hygiene lint checks test image-check ## everything CI checks (needs PostgreSQL, Redis and a container engine; see .ci/run)
 
 checks: check-deploy hadolint nginx-check promtool k8s-check schemas openapi-lint docs-build ## the configuration checks, the OpenAPI linters, the documentation build
 
@@ -120,8 +120,12 @@ docs: venv $(MERMAID_JS) ## serve the documentation site at http://127.0.0.1:800
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 # --- container and edge -------------------------------------------------------------------------------------
-.PHONY: smoke hadolint nginx-check compose-check
+.PHONY: smoke hadolint nginx-check compose-check image-check
 SMOKE_URL ?=
+# The container engine of image-check (podman where installed, else docker) and the base image it builds on
+# (empty: the Dockerfile's python:3.12-slim; here, the stand-in ../shared/tools/container-engine.sh prints).
+IMAGE_ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
+PYTHON_IMAGE ?=
 
 smoke: venv ## the app behind nginx on loopback, walked through by deploy/smoke_check.py (SMOKE_URL=http://localhost:8080 checks a running stack instead)
 	@if [ -n "$(SMOKE_URL)" ]; then $(PY) deploy/smoke_check.py "$(SMOKE_URL)"; else $(PY) -m deploy.local.stack smoke; fi
@@ -134,16 +138,21 @@ nginx-check: venv ## nginx -t on nginx/ rendered as the nginx container renders 
 
 compose-check: schemas ## validate the compose files against the compose specification
 
+image-check: venv ## build the image; run migrate, web and worker as compose does on the host network against the local PostgreSQL/Redis, and check them
+	$(PY) -m deploy.local.image_check --engine $(IMAGE_ENGINE) $(if $(PYTHON_IMAGE),--python-image $(PYTHON_IMAGE))
+
 # --- delivery -------------------------------------------------------------------------------------------
 .PHONY: k8s-check check-deploy
 
 k8s-check: venv ## render the Kubernetes overlays; check schemas, references, pod security, probes
 	$(PY) k8s/check.py
 
-# Production-like settings with throwaway values: nothing is contacted, only the configuration is judged.
+# Production-like settings: nothing is contacted, only the configuration is judged. The signing keys of the
+# environment are judged as they are (SECRET_KEY, JWT_SIGNING_KEY, SECRET_KEY_FALLBACKS); only when no
+# SECRET_KEY is set (CI) is a random one made up.
 check-deploy: venv ## Django's deployment checklist on production settings (warnings fail too)
 	DJANGO_ENV=production \
-	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
 	ALLOWED_HOSTS=finance.example.com \
 	CSRF_TRUSTED_ORIGINS=https://finance.example.com \
 	DATABASE_URL=postgresql://finance:unused@127.0.0.1:5432/finance \

@@ -17,6 +17,10 @@ fi
 role="${1:-web}"
 if [ "$#" -gt 0 ]; then shift; fi
 
+# The image's health check (deploy/healthcheck.py) probes what this container runs: it reads the role here.
+# /tmp is writable even on a read-only root (a tmpfs or an emptyDir); without it the check assumes "web".
+printf '%s\n' "$role" > "${TMPDIR:-/tmp}/finance-role" 2>/dev/null || true
+
 case "$role" in
   web)
     # Files left by the processes of an earlier run would skew the counters the workers report.
@@ -26,7 +30,8 @@ case "$role" in
     exec gunicorn --config deploy/gunicorn.conf.py "$@"
     ;;
   worker)
-    exec celery -A config.celery worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
+    # --quiet: no startup banner (plain text); every line the worker writes is a JSON log line.
+    exec celery -A config.celery --quiet worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
     ;;
   migrate)
     exec python manage.py migrate --no-input "$@"

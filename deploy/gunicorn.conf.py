@@ -15,34 +15,33 @@ from prometheus_client import multiprocess
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from config.env import env_int, env_str  # noqa: E402 - a blank variable is its default, as in the app
 from config.logging import logging_dict  # noqa: E402
 
 wsgi_app = "config.wsgi:application"
 pythonpath = str(ROOT / "src")
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+bind = env_str("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
-workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+workers = env_int("GUNICORN_WORKERS", 2, minimum=1)
+threads = env_int("GUNICORN_THREADS", 4, minimum=1)
+timeout = env_int("GUNICORN_TIMEOUT", 30, minimum=1)
 # SIGTERM: stop accepting, let in-flight requests finish within this many seconds.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 25, minimum=0)
 # Longer than nginx's upstream keepalive_timeout, so nginx closes idle connections first.
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+keepalive = env_int("GUNICORN_KEEPALIVE", 75, minimum=0)
 # Recycle workers now and then (jittered so they do not restart together) to bound memory growth.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 50000, minimum=0)
 max_requests_jitter = max_requests // 10
 limit_request_line = 4094
 limit_request_fields = 60
 limit_request_field_size = 8190
 # Only the proxy may set X-Forwarded-Proto/For for gunicorn.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+forwarded_allow_ips = env_str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # The worker heartbeat file lives in memory: a slow disk must not get workers killed.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = None
 errorlog = "-"
-logconfig_dict = logging_dict(
-    level=os.environ.get("LOG_LEVEL", "INFO").upper(), fmt=os.environ.get("LOG_FORMAT", "json")
-)
+logconfig_dict = logging_dict(level=env_str("LOG_LEVEL", "INFO").upper(), fmt=env_str("LOG_FORMAT", "json"))
 proc_name = "finance-api"
 
 

@@ -11,12 +11,18 @@ Checks, per overlay:
 - pods: the Pod Security "restricted" profile for every pod template, plus this project's rules (read-only
   root filesystem, no service account token, resources, probes with an accepted Host header, rollouts
   that never drop capacity).
+- network: the API pods admit traffic only from the edge's namespace (the Gateway of the HTTPRoute, the
+  ingress controller of the Ingress) and Prometheus' - gunicorn must never be reached directly; the app
+  trusts X-Forwarded-For only from networks narrower than a whole private range.
+- edge routes: the Ingress and the HTTPRoute route exactly the app's public paths: never /metrics, and the
+  Django admin only where an operator added it (components/admin-at-edge).
 
 Rendering uses `kustomize build` or `kubectl kustomize` on a copy of k8s/ in which each overlay's
 secrets.env is its secrets.env.example: real secrets are never read or printed.
 """
 
 import argparse
+import ipaddress
 import re
 import shutil
 import subprocess
@@ -29,6 +35,7 @@ import kubernetes_validate
 import yaml
 
 K8S_DIR = Path(__file__).resolve().parent
+URLS_FILE = K8S_DIR.parent / "src" / "config" / "urls.py"
 OVERLAYS = sorted(path.name for path in (K8S_DIR / "overlays").iterdir() if path.is_dir())
 # The oldest Kubernetes the manifests support (preStop `sleep` needs 1.30) and the newest schema known.
 KUBERNETES_VERSIONS = ("1.30.0", kubernetes_validate.utils.latest_version())
@@ -417,6 +424,126 @@ def probe_problems(docs: list[dict]) -> list[str]:
     return problems
 
 
+# --- network ----------------------------------------------------------------------------------------------
+
+# Where the edge's proxies run: the namespace of the ingress controller of an ingress class, and Prometheus'.
+INGRESS_CONTROLLER_NAMESPACES = {"nginx": "ingress-nginx"}
+PROMETHEUS_NAMESPACE = "monitoring"
+NAMESPACE_LABEL = "kubernetes.io/metadata.name"
+# The widest network TRUSTED_PROXIES may name: a pod CIDR, never a whole private range.
+WIDEST_TRUSTED = {4: 16, 6: 48}
+
+
+def _is_backend(labels: dict) -> bool:
+    return labels.get("app.kubernetes.io/component") == "backend"
+
+
+def edge_namespaces(docs: list[dict]) -> set[str]:
+    """The namespaces the edge's proxies run in: HTTPRoutes' Gateways, Ingresses' controllers."""
+    found = set()
+    for route in of_kind(docs, "HTTPRoute"):
+        for ref in route["spec"].get("parentRefs", []):
+            found.add(ref.get("namespace") or route["metadata"].get("namespace", "default"))
+    for ingress in of_kind(docs, "Ingress"):
+        found.add(INGRESS_CONTROLLER_NAMESPACES.get(ingress["spec"].get("ingressClassName", ""), "?"))
+    return found
+
+
+def network_problems(docs: list[dict]) -> list[str]:
+    problems = []
+    backend = [t for _, t in pod_templates(docs) if _is_backend(t["metadata"]["labels"])]
+    policies = [
+        policy
+        for policy in of_kind(docs, "NetworkPolicy")
+        if any(_policy_selects(policy["spec"]["podSelector"], t["metadata"]["labels"]) for t in backend)
+    ]
+    if not policies:
+        problems.append("no NetworkPolicy selects the API pods: any pod could reach gunicorn directly")
+    admitted: set[str] = set()
+    for policy in policies:
+        name = ident(policy)
+        if "Ingress" not in policy["spec"].get("policyTypes", []):
+            problems.append(f"{name}: policyTypes must include Ingress")
+        for rule in policy["spec"].get("ingress", []):
+            peers = rule.get("from") or []
+            if not peers:
+                problems.append(f"{name}: an ingress rule without `from` admits every source")
+            for peer in peers:
+                if "ipBlock" in peer:
+                    problems.append(f"{name}: admits an ipBlock; admit the edge's namespace instead")
+                namespace = peer.get("namespaceSelector", {}).get("matchLabels", {}).get(NAMESPACE_LABEL)
+                if not namespace:
+                    problems.append(f"{name}: a peer must name its namespace ({NAMESPACE_LABEL})")
+                else:
+                    admitted.add(namespace)
+    expected = edge_namespaces(docs) | {PROMETHEUS_NAMESPACE}
+    for namespace in sorted(expected - admitted):
+        problems.append(f"the API pods do not admit namespace {namespace} (the edge or Prometheus)")
+    for namespace in sorted(admitted - expected):
+        problems.append(f"the API pods admit namespace {namespace}, which is neither the edge nor Prometheus")
+
+    for config_map in of_kind(docs, "ConfigMap"):
+        data = config_map.get("data", {})
+        if "NUM_PROXIES" in data:
+            problems.append(f"{ident(config_map)}: NUM_PROXIES is gone; the app refuses to start with it")
+        for entry in filter(None, (e.strip() for e in data.get("TRUSTED_PROXIES", "").split(","))):
+            try:
+                network = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                problems.append(f"{ident(config_map)}: TRUSTED_PROXIES entry {entry!r} is no network")
+                continue
+            if network.prefixlen < WIDEST_TRUSTED[network.version]:
+                problems.append(
+                    f"{ident(config_map)}: TRUSTED_PROXIES trusts {entry}, wider than "
+                    f"/{WIDEST_TRUSTED[network.version]}: clients in it could pick their address"
+                )
+    return problems
+
+
+# --- edge routes ------------------------------------------------------------------------------------------
+
+
+def public_prefixes() -> set[str]:
+    """The first path segment of every route of the app (src/config/urls.py) the edge must route: all but
+    the admin and /metrics, plus /static (the docs' assets)."""
+    routes = re.findall(r'\bpath\(\s*"([^"/<]+)', URLS_FILE.read_text())
+    return {f"/{route}" for route in routes} - {"/admin", "/metrics"} | {"/static"}
+
+
+def routed_prefixes(doc: dict) -> list[str]:
+    if doc["kind"] == "Ingress":
+        return [
+            path.get("path", "/")
+            for rule in doc["spec"].get("rules", [])
+            for path in rule.get("http", {}).get("paths", [])
+        ]
+    return [
+        match.get("path", {}).get("value", "/")
+        for rule in doc["spec"].get("rules", [])
+        for match in rule.get("matches", [{}])
+    ]
+
+
+def edge_route_problems(docs: list[dict]) -> list[str]:
+    """The Ingresses together (paths with other limits may have their own), and the HTTPRoutes together."""
+    problems = []
+    expected = public_prefixes()
+    for kind in ("Ingress", "HTTPRoute"):
+        edges = of_kind(docs, kind)
+        if not edges:
+            continue
+        names = ", ".join(ident(doc) for doc in edges)
+        routed = [prefix for doc in edges for prefix in routed_prefixes(doc)]
+        prefixes = {prefix.rstrip("/") or "/" for prefix in routed}
+        for prefix in sorted(prefixes - expected - {"/admin"}):
+            problems.append(f"{names}: routes {prefix}, which is not a public path of the API")
+        for prefix in sorted(expected - prefixes):
+            problems.append(f"{names}: does not route {prefix}, a public path of the API")
+        for prefix in sorted({prefix for prefix in routed if routed.count(prefix) > 1}):
+            problems.append(f"{names}: routes {prefix} more than once")
+    return problems
+
+
 CHECKS = {
     "schema": schema_problems,
     "custom resources": crd_problems,
@@ -424,6 +551,8 @@ CHECKS = {
     "pod security (restricted)": restricted_problems,
     "hardening": hardening_problems,
     "probes": probe_problems,
+    "network": network_problems,
+    "edge routes": edge_route_problems,
 }
 
 

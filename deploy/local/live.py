@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from deploy import healthcheck
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -255,13 +257,17 @@ class Gunicorn:
         try:
             wait_until(self._live, timeout=60, what="gunicorn to answer /health/live")
         except TimeoutError:
-            raise RuntimeError(f"gunicorn did not start:\n{self.process.output()[-4000:]}") from None
+            output = self.process.output()[-4000:]
+            self.close()  # a gunicorn that never answered must not outlive the test
+            raise RuntimeError(f"gunicorn did not start:\n{output}") from None
 
     def _live(self) -> bool:
         if self.process.popen.poll() is not None:
             raise RuntimeError(f"gunicorn exited:\n{self.process.output()[-4000:]}")
         try:
-            return http("GET", f"{self.url}/health/live", timeout=2)[0] == 200
+            # With the Host the image's health check sends: the app refuses names outside ALLOWED_HOSTS.
+            host = healthcheck.probe_host(self.env)
+            return http("GET", f"{self.url}/health/live", headers={"Host": host}, timeout=2)[0] == 200
         except OSError:
             return False
 

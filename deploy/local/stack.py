@@ -29,8 +29,6 @@ SHARED_STACK_SETTINGS = {
     "THROTTLE_LOGIN_RATE": "10000/min",
     "THROTTLE_REGISTER_RATE": "10000/min",
     "LOGIN_FAILURE_LIMIT": "10000",
-    # One proxy (nginx) in front: DRF's throttles take the client from X-Forwarded-For, as in compose.
-    "NUM_PROXIES": "1",
     # A token made when the stack starts stays valid for its whole life, however slow the machine.
     "JWT_ACCESS_TTL": "3600",
 }

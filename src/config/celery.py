@@ -12,7 +12,9 @@ from typing import Any
 
 import structlog
 from celery import Celery, Task, signals
+from django.conf import settings
 
+from config.logging import json_stdout
 from finance.core.observability.request_context import current_request_id, reset_request_id, set_request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -22,6 +24,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 log = structlog.get_logger("finance.tasks")
+
+
+@signals.worker_init.connect
+def _json_stdout(**_: Any) -> None:
+    """A few of the worker's lines bypass logging: Celery prints its banner (the image's entrypoint turns it
+    off with --quiet) and its shutdown notices straight to stdout. With JSON logs, each becomes a JSON line."""
+    if settings.LOG_FORMAT == "json":
+        json_stdout(logger="celery.worker")
 
 
 # The request id travels with the message, so a task's log lines join the request that caused them.

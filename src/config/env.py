@@ -2,6 +2,10 @@
 
 Every variable the project reads is listed in `.env.example`; these helpers keep parsing in one place so a
 typo in a value fails at start with a clear message instead of at the first request.
+
+A variable that is set but blank (`NAME=` in an env file, which compose hands to the container as an empty
+string) counts as unset: the built-in default applies. An empty value never overrides a default - an empty
+STATIC_ROOT once meant "the current directory", which served the source code under /static/.
 """
 
 import os
@@ -9,18 +13,25 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _raw(name: str) -> str | None:
+    """The variable's value without surrounding whitespace; None when it is unset or blank."""
+    value = os.environ.get(name, "").strip()
+    return value or None
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    value = _raw(name)
+    return default.strip() if value is None else value
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return default
-    value = raw.strip().lower()
+    value = raw.lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -29,8 +40,8 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
+    raw = _raw(name)
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -42,4 +53,4 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]

@@ -5,9 +5,15 @@ one JSON object per line on stdout (or a readable console line for local work), 
 in contextvars, and goes through the redaction step that keeps secrets out of logs.
 """
 
+import atexit
 import functools
+import json
 import logging.config
+import os
 import re
+import sys
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -51,6 +57,12 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@]*:[^/\s@]*@", re.IGNORECASE)
 # The credential of an Authorization header value ("Bearer eyJ...", "Basic dXNlcjpwYXNz").
 _AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{8,}")
+# Paths whose last part is a credential: the download links of locally stored exports carry their signed
+# token in the path, so a URL (a Sentry event's request, a breadcrumb, a log line) would hand the file out.
+CREDENTIAL_PATHS = ("/exports/download/",)
+_CREDENTIAL_PATH = re.compile(
+    "(?P<path>" + "|".join(re.escape(path) for path in CREDENTIAL_PATHS) + r")[^/?#\s\"'<>]+"
+)
 # password=..., "token": "...", {'refresh': '...'} inside free text: exception messages, reprs, query strings.
 _KEY_VALUE = re.compile(
     r"""(?P<key>\b(?:[\w-]*(?:password|passwd|secret|token|api[_-]?key|authorization|cookie|private[_-]?key"""
@@ -75,6 +87,8 @@ def redact_text(text: str) -> str:
         text = _AUTH_SCHEME.sub(rf"\g<1>\g<2>{REDACTED}", text)
     if "://" in text:
         text = _URL_CREDENTIALS.sub(rf"\g<scheme>{REDACTED}@", text)
+    if "/download/" in text:
+        text = _CREDENTIAL_PATH.sub(rf"\g<path>{REDACTED}", text)
     if ":" in text or "=" in text:
         text = _KEY_VALUE.sub(rf"\g<key>{REDACTED}", text)
     return text
@@ -179,3 +193,59 @@ def build_logging(*, level: str = "INFO", fmt: str = "json") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+
+
+def as_json_line(line: str, *, logger: str) -> str:
+    """`line` if it is a JSON object already, else a JSON log line of `logger` carrying it (redacted); ""
+    for a blank line."""
+    text = line.strip()
+    if not text:
+        return ""
+    if text.startswith("{"):
+        try:
+            json.loads(text)
+        except ValueError:
+            pass
+        else:
+            return text + "\n"
+    record = {
+        "event": redact_text(text),
+        "level": "info",
+        "logger": logger,
+        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+    return json.dumps(record) + "\n"
+
+
+def json_stdout(*, logger: str) -> None:
+    """From now on, everything written to file descriptor 1 - print(), writes straight to the descriptor that
+    bypass sys.stdout, child processes forked later - passes a filter that keeps JSON lines and turns any
+    other line into one JSON log line (as_json_line). Celery's worker needs it: it prints its banner and its
+    shutdown notices itself, past logging.
+
+    The filter is a pipe read by a thread of this process; at exit the descriptor is restored and the thread
+    drains what is left.
+    """
+    sys.stdout.flush()
+    original = os.dup(1)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 1)
+    os.close(write_end)
+    out = os.fdopen(original, "w", buffering=1, encoding="utf-8", closefd=False)
+
+    def pump() -> None:
+        with os.fdopen(read_end, encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                converted = as_json_line(line, logger=logger)
+                if converted:
+                    out.write(converted)
+
+    thread = threading.Thread(target=pump, name="json-stdout", daemon=True)
+    thread.start()
+
+    def drain() -> None:
+        sys.stdout.flush()
+        os.dup2(original, 1)  # the pipe's last writer in this process is gone: the thread reads to its end
+        thread.join(timeout=5)
+
+    atexit.register(drain)

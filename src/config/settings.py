@@ -4,6 +4,7 @@ With nothing set the app runs on embedded defaults: SQLite, local-memory cache, 
 background tasks run inline. DJANGO_ENV=production demands the real services and secrets.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.keys import DEVELOPMENT_SECRET_KEY, check_production_keys
 from config.logging import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -29,13 +31,26 @@ if PRODUCTION:
     if missing:
         raise ImproperlyConfigured(f"production needs these environment variables: {', '.join(missing)}")
 
-SECRET_KEY = env_str("SECRET_KEY") or "development-only-insecure-key-never-use-in-production-0123456789"
+SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+# Earlier keys, still accepted when checking signatures (sessions, export links) while a rotation rolls out.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+# Access and refresh tokens are signed with their own key when one is set (rotating it logs everyone out).
+JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", SECRET_KEY)
+if PRODUCTION:
+    check_production_keys(
+        {
+            "SECRET_KEY": SECRET_KEY,
+            **({"JWT_SIGNING_KEY": JWT_SIGNING_KEY} if JWT_SIGNING_KEY != SECRET_KEY else {}),
+            **{f"SECRET_KEY_FALLBACKS[{i}]": key for i, key in enumerate(SECRET_KEY_FALLBACKS)},
+        }
+    )
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site whose login shares the API's throttle and failed-login guard (config.admin).
+    "config.apps.FinanceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +77,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "finance.core.http.middleware.RequestIdMiddleware",
     "finance.core.http.middleware.MetricsEndpointMiddleware",
+    "finance.core.http.middleware.AllowedHostsMiddleware",
     "finance.core.http.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "finance.core.http.middleware.SecurityHeadersMiddleware",
@@ -175,7 +191,7 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": env_str("JWT_SIGNING_KEY") or SECRET_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
@@ -196,13 +212,15 @@ REST_FRAMEWORK = {
         "register": env_str("THROTTLE_REGISTER_RATE", "5/min"),
         "password": env_str("THROTTLE_PASSWORD_RATE", "5/min"),
     },
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# The failed-login guard (finance.users.login_guard): failures per email and address, per address across
+# emails, within the window. It never locks an email for everyone.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURE_ADDRESS_LIMIT = env_int("LOGIN_FAILURE_ADDRESS_LIMIT", 4 * LOGIN_FAILURE_LIMIT, minimum=1)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900, minimum=60)
 
 # The OpenAPI document served at /schema (and linted in CI: make openapi-lint). Tags, the top-level
@@ -306,8 +324,20 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
-# Addresses whose X-Forwarded-For is trusted for the client ip in logs (the proxy in front of the app).
+# The proxies in front of the app, by address or network (CIDR): only they may name the client in
+# X-Forwarded-For. Throttles, the failed-login guard, logs and metrics all take the client from this one rule
+# (finance.core.http.client_ip). DRF's hop count (NUM_PROXIES) is not used: it trusted any sender.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
+if env_str("NUM_PROXIES"):
+    raise ImproperlyConfigured(
+        "NUM_PROXIES is no longer read: the client address comes from X-Forwarded-For only as written by "
+        "TRUSTED_PROXIES (addresses or networks). Remove NUM_PROXIES and list your proxies' networks there."
+    )
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
 # /metrics answers only requests from these networks that did not pass through the proxy.
 METRICS_ALLOWED_NETWORKS = env_list(
     "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
@@ -315,7 +345,13 @@ METRICS_ALLOWED_NETWORKS = env_list(
 
 # --- static files, i18n ---------------------------------------------------------------------------------
 STATIC_URL = "static/"
+# Only what `collectstatic` gathered is served under /static/ (WhiteNoise serves STATIC_ROOT as it is): a
+# STATIC_ROOT holding the code would publish it, settings and secrets' names included.
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+if BASE_DIR.resolve().is_relative_to(STATIC_ROOT.resolve()):
+    raise ImproperlyConfigured(
+        f"STATIC_ROOT ({STATIC_ROOT}) contains the application's code; point it at a directory of its own"
+    )
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

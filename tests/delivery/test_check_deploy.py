@@ -50,3 +50,30 @@ def test_the_checklist_fails_on_an_unsafe_production_setting():
     result = check_deploy(production_env(SECURE_SSL_REDIRECT="false"))
     assert result.returncode != 0
     assert "security.W008" in result.stdout + result.stderr
+
+
+def make_check_deploy(**env: str) -> subprocess.CompletedProcess:
+    full = {key: value for key, value in os.environ.items() if key not in APP_VARIABLES | {"SECRET_KEY"}}
+    full.update(env)
+    return subprocess.run(
+        ["make", "--no-print-directory", "check-deploy"],
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_make_check_deploy_judges_the_key_it_finds_in_the_environment():
+    refused = make_check_deploy(SECRET_KEY="change-me")
+    assert refused.returncode != 0
+    assert "SECRET_KEY looks like a placeholder" in refused.stdout + refused.stderr
+    assert make_check_deploy(SECRET_KEY=secrets.token_urlsafe(50)).returncode == 0
+
+
+def test_make_check_deploy_makes_up_a_key_only_when_none_is_set():
+    result = make_check_deploy()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -107,14 +107,15 @@ def test_staging_is_served_by_ingress_nginx_with_a_rate_limit(rendered):
         assert ingress["spec"]["rules"][0]["host"] == "finance-staging.example.com"
         assert ingress["spec"]["tls"][0]["hosts"] == ["finance-staging.example.com"]
         assert int(ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/limit-rps"]) > 0
-    # Bank statements: only POST /imports takes a body larger than the API's 64 KB.
+    # Bank statements: only the /imports paths take a body larger than the API's 64 KB at the edge.
     sizes = {
         name: ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
         for name, ingress in ingresses.items()
     }
     assert sizes == {"finance-api": "64k", "finance-api-imports": "5184k"}
     [path] = ingresses["finance-api-imports"]["spec"]["rules"][0]["http"]["paths"]
-    assert (path["path"], path["pathType"]) == ("/imports", "Exact")
+    assert (path["path"], path["pathType"]) == ("/imports", "Prefix")
+    assert "/imports" not in check.routed_prefixes(ingresses["finance-api"])
     assert not [doc for doc in docs if doc["kind"] == "HTTPRoute"]
     allowed = one(docs, "ConfigMap")["data"]["ALLOWED_HOSTS"].split(",")
     assert "finance-staging.example.com" in allowed
@@ -130,6 +131,67 @@ def test_production_is_served_by_a_gateway_api_httproute(rendered):
     assert not [doc for doc in docs if doc["kind"] == "Ingress"]
     allowed = one(docs, "ConfigMap")["data"]["ALLOWED_HOSTS"].split(",")
     assert "finance.example.com" in allowed
+
+
+@pytest.mark.parametrize("overlay", ["staging", "production"])
+def test_the_edge_routes_the_api_but_neither_the_admin_nor_metrics(rendered, overlay):
+    edges = [doc for doc in rendered[overlay] if doc["kind"] in {"Ingress", "HTTPRoute"}]
+    routed = {prefix for edge in edges for prefix in check.routed_prefixes(edge)}
+    assert "/" not in routed
+    assert not {prefix for prefix in routed if prefix.startswith(("/admin", "/metrics"))}
+    assert {
+        "/auth",
+        "/accounts",
+        "/transactions",
+        "/reports",
+        "/health",
+        "/docs",
+        "/static",
+        "/transfers",
+        "/imports",
+    } <= routed
+
+
+def test_the_edge_routes_are_checked_against_every_route_django_serves():
+    from django.urls import get_resolver
+
+    served = {f"/{str(pattern.pattern).split('/')[0]}" for pattern in get_resolver().url_patterns}
+    assert check.public_prefixes() == served - {"/admin", "/metrics"} | {"/static"}
+
+
+@pytest.mark.parametrize(("overlay", "edge"), [("staging", "ingress-nginx"), ("production", "gateway")])
+def test_only_the_edge_and_prometheus_reach_the_api_pods(rendered, overlay, edge):
+    docs = rendered[overlay]
+    backend = one(docs, "Deployment", "finance-api")["spec"]["template"]["metadata"]["labels"]
+    sources = set()
+    for policy in check.of_kind(docs, "NetworkPolicy"):
+        if not check._policy_selects(policy["spec"]["podSelector"], backend):
+            continue
+        for rule in policy["spec"]["ingress"]:
+            assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
+            sources |= {
+                peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                for peer in rule["from"]
+            }
+    assert sources == {edge, "monitoring"}
+    trusted = one(docs, "ConfigMap")["data"]["TRUSTED_PROXIES"]
+    assert "10.0.0.0/8" not in trusted
+    assert "NUM_PROXIES" not in one(docs, "ConfigMap")["data"]
+
+
+@pytest.mark.parametrize("overlay", ["staging", "production"])
+def test_an_operator_can_route_the_admin_at_the_edge_with_one_component(tmp_path, overlay):
+    tree = check.copy_with_example_secrets(tmp_path)
+    kustomization = tree / "overlays" / overlay / "kustomization.yaml"
+    text = kustomization.read_text()
+    anchor = "  - ../../components/prometheus-operator\n"
+    assert anchor in text
+    kustomization.write_text(text.replace(anchor, anchor + "  - ../../components/admin-at-edge\n"))
+    docs = check.render_tree(tree, overlay)
+    edges = [doc for doc in docs if doc["kind"] in {"Ingress", "HTTPRoute"}]
+    assert "/admin" in {prefix for edge in edges for prefix in check.routed_prefixes(edge)}
+    for name, run in check.CHECKS.items():
+        assert run(docs) == [], name
 
 
 @pytest.mark.parametrize("overlay", ["staging", "production"])
@@ -316,6 +378,72 @@ MUTATIONS = {
         "custom resources",
         lambda docs: one(docs, "HTTPRoute")["spec"].update(parentRefs=[]),
         "parentRefs",
+    ),
+    "API pods open to every source": (
+        "network",
+        lambda docs: one(docs, "NetworkPolicy", "finance-api-from-edge")["spec"]["ingress"][0].pop("from"),
+        "admits every source",
+    ),
+    "API pods open to an address block": (
+        "network",
+        lambda docs: one(docs, "NetworkPolicy", "finance-api-from-edge")["spec"]["ingress"][0]["from"].append(
+            {"ipBlock": {"cidr": "0.0.0.0/0"}}
+        ),
+        "ipBlock",
+    ),
+    "API pods open to another namespace": (
+        "network",
+        lambda docs: one(docs, "NetworkPolicy", "finance-api-from-edge")["spec"]["ingress"][0]["from"].append(
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "default"}}}
+        ),
+        "admit namespace default",
+    ),
+    "API pods closed to the edge": (
+        "network",
+        lambda docs: docs.remove(one(docs, "NetworkPolicy", "finance-api-from-edge")),
+        "do not admit namespace gateway",
+    ),
+    "every private range trusted as a proxy": (
+        "network",
+        lambda docs: one(docs, "ConfigMap")["data"].update(TRUSTED_PROXIES="10.0.0.0/8,172.16.0.0/12"),
+        "wider than /16",
+    ),
+    "a hop count of proxies": (
+        "network",
+        lambda docs: one(docs, "ConfigMap")["data"].update(NUM_PROXIES="1"),
+        "NUM_PROXIES",
+    ),
+    "everything routed": (
+        "edge routes",
+        lambda docs: one(docs, "HTTPRoute")["spec"]["rules"][0]["matches"].append(
+            {"path": {"type": "PathPrefix", "value": "/"}}
+        ),
+        "routes /,",
+    ),
+    "metrics routed": (
+        "edge routes",
+        lambda docs: one(docs, "HTTPRoute")["spec"]["rules"][0]["matches"].append(
+            {"path": {"type": "PathPrefix", "value": "/metrics"}}
+        ),
+        "routes /metrics",
+    ),
+    "a public path not routed": (
+        "edge routes",
+        lambda docs: one(docs, "HTTPRoute")["spec"]["rules"][0].update(
+            matches=[
+                m
+                for m in one(docs, "HTTPRoute")["spec"]["rules"][0]["matches"]
+                if m["path"]["value"] != "/reports"
+            ]
+        ),
+        "does not route /reports",
+    ),
+    "a path routed twice": (
+        "edge routes",
+        lambda docs: one(docs, "HTTPRoute")["spec"]["rules"][0]["matches"].append(
+            {"path": {"type": "PathPrefix", "value": "/imports"}}
+        ),
+        "routes /imports more than once",
     ),
 }
 

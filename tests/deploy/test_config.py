@@ -135,6 +135,9 @@ def test_the_probe_sends_a_host_the_app_accepts(monkeypatch):
     assert healthcheck.probe_host() == "probe.internal"
     monkeypatch.setenv("GUNICORN_BIND", "[::]:9100")
     assert healthcheck.probe_url() == "http://127.0.0.1:9100/health/live"
+    monkeypatch.setenv("HEALTHCHECK_HOST", "")  # blank is unset, as in the app
+    monkeypatch.setenv("ALLOWED_HOSTS", "api.example.com")
+    assert healthcheck.probe_host() == "api.example.com"
 
 
 def test_the_entrypoint_is_executable():
@@ -211,7 +214,12 @@ def test_the_app_services_share_one_image_and_take_a_role_each():
     for name in APP_SERVICES:
         assert services[name]["env_file"] == ".env"
         assert services[name]["image"] == services["backend"]["image"]
-    assert "celery -A config.celery inspect ping" in services["worker"]["healthcheck"]["test"][1]
+    # Web and worker use the image's role-aware health check; the one-shots switch it off.
+    for name in ("backend", "worker"):
+        assert services[name]["healthcheck"]["test"] == ["CMD", "python", "/app/deploy/healthcheck.py"]
+        # Read-only root, writable /tmp only (gunicorn's metrics, the role file of the health check).
+        assert services[name]["read_only"] is True
+        assert services[name]["tmpfs"] == ["/tmp"]
     assert "pg_isready" in services["postgres"]["healthcheck"]["test"][1]
     assert services["postgres"]["image"].endswith("postgres:16}")
 

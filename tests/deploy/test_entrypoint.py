@@ -1,13 +1,15 @@
 """deploy/entrypoint.sh and deploy/healthcheck.py, run as the container runs them (roles, health probe)."""
 
+import json
 import os
+import signal
 import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from deploy.local.live import PYTHON, ROOT, Process, app_env, free_port, http, wait_until
+from deploy.local.live import PYTHON, ROOT, Process, RedisServer, app_env, free_port, http, wait_until
 
 pytestmark = pytest.mark.process
 
@@ -21,6 +23,8 @@ def role_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env["DJANGO_ENV"] = "development"
     env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
+    # Where the entrypoint writes the role the health check reads (/tmp in the image).
+    env["TMPDIR"] = str(tmp_path)
     return env
 
 
@@ -90,6 +94,7 @@ def test_worker_role_runs_the_celery_worker_of_the_config_app(tmp_path):
     assert recorded.read_text().split() == [
         "-A",
         "config.celery",
+        "--quiet",
         "worker",
         "--loglevel",
         "WARNING",
@@ -97,6 +102,47 @@ def test_worker_role_runs_the_celery_worker_of_the_config_app(tmp_path):
         "2",
     ]
     assert (tmp_path / "metrics").is_dir()
+
+
+def test_the_worker_role_writes_only_json_lines_and_its_health_check_pings_it(tmp_path):
+    """The worker started from the image alone: healthy while its Celery worker answers, every line JSON."""
+    broker = RedisServer()  # a private broker: no other worker on this machine can answer the ping
+    env = role_env(tmp_path, CELERY_BROKER_URL=broker.url, LOG_FORMAT="json", LOG_LEVEL="INFO")
+    worker = Process([ENTRYPOINT, "worker", "--concurrency", "1"], env=env, name="entrypoint-worker")
+    try:
+        wait_until(lambda: probe_health(env).returncode == 0, timeout=90, what="the worker's health check")
+        worker.send(signal.SIGTERM)
+        assert worker.popen.wait(60) == 0
+        stopped = probe_health(env)
+        assert stopped.returncode == 1
+        assert "did not answer" in stopped.stderr
+        output = worker.output()
+    finally:
+        worker.close()
+        broker.stop()
+    lines = [line for line in output.splitlines() if line.strip()]
+    not_json = [line for line in lines if not _is_json_object(line)]
+    assert not_json == [], not_json[:5]
+    events = [json.loads(line)["event"] for line in lines]
+    assert any(event.endswith(" ready.") for event in events)
+    assert "worker: Warm shutdown (MainProcess)" in events
+
+
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def test_a_one_shot_role_is_healthy_while_it_runs_and_web_is_probed_over_http(tmp_path):
+    env = role_env(tmp_path, GUNICORN_BIND=f"127.0.0.1:{free_port()}")
+    assert run_role(env, "manage", "check").returncode == 0
+    assert probe_health(env).returncode == 0  # the role file says "manage": nothing to probe
+    (tmp_path / "finance-role").write_text("web\n")
+    web = probe_health(env)
+    assert web.returncode == 1  # nothing listens on the port
+    assert "unhealthy" in web.stderr
 
 
 def test_an_unknown_role_is_refused(tmp_path):

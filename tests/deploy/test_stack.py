@@ -21,7 +21,16 @@ import urllib.request
 
 import pytest
 
-from deploy.local.live import NGINX_DIR, Gunicorn, Nginx, free_port, http, nginx_binary, wait_until
+from deploy.local.live import (
+    NGINX_DIR,
+    Gunicorn,
+    Nginx,
+    free_port,
+    http,
+    nginx_binary,
+    running_app,
+    wait_until,
+)
 from deploy.local.stack import edge_stack
 from deploy.smoke_check import Journey, header_problems, problem_shape, send
 from finance.core.http.middleware import API_CSP, DOCS_CSP
@@ -267,6 +276,74 @@ def test_metrics_are_not_served_through_nginx(stack):
     status, _, body = http("GET", f"{stack.app.url}/metrics")
     assert status == 200
     assert "django_http_requests" in body
+
+
+def test_the_admin_is_closed_at_the_edge_by_default(stack):
+    for path in ("/admin/", "/admin/login/", "/admin/users/user/"):
+        answer = send(stack.url, "GET", path)
+        assert_edge_answer(answer, status=404)
+        assert app_request_lines(stack.app, answer.request_id) == []
+    for disguised in ("//admin/login/", "/%61dmin/login/", "/static/../admin/login/"):
+        answer = send(stack.url, "GET", disguised)
+        assert answer.status in {400, 404}, disguised
+        assert app_request_lines(stack.app, answer.request_id) == []
+    posted = send(stack.url, "POST", "/admin/login/", body={"username": "a@b.c", "password": "x"})
+    assert_edge_answer(posted, status=404)
+    # The app serves it, to whoever reaches the backend directly (an operator's tunnel).
+    status, _, body = http("GET", f"{stack.app.url}/admin/login/")
+    assert status == 200
+    assert "Django" in body
+
+
+def test_an_operator_can_open_the_admin_whose_login_shares_the_strict_limit(stack):
+    nginx = Nginx(backend=f"127.0.0.1:{stack.app.port}", NGINX_ADMIN="on")
+    try:
+        client = new_client()
+        page = send(nginx.url, "GET", "/admin/login/", client_ip=client)
+        assert page.status == 200
+        assert page.headers["Content-Type"].startswith("text/html")
+        # /auth/login's zone: 10r/m with a burst of 5; the admin's logins count in it.
+        answers = [
+            send(nginx.url, "POST", "/admin/login/", body={}, client_ip=client).status for _ in range(7)
+        ]
+        assert answers[-1] == 429
+        assert send(nginx.url, "POST", "/auth/login", body={}, client_ip=client).status == 429
+    finally:
+        nginx.close()
+
+
+def test_download_tokens_stay_out_of_the_access_log(stack):
+    token = "eyJrZXkiOiJleHBvcnRzLzkvZWRnZS5jc3YifQ:1uEdge:bmdpbngtbG9nLXNpZ25hdHVyZQ"
+    answer = send(stack.url, "GET", f"/exports/download/{token}")
+    assert answer.status == 403  # a token this app never signed
+    line = nginx_line(stack.nginx, answer.request_id)
+    assert line["path"] == "/exports/download/[redacted]"
+    for part in token.split(":"):
+        assert part not in stack.nginx.process.output()
+        assert part not in stack.app.process.output()
+
+
+def test_clients_behind_nginx_have_a_login_throttle_each():
+    """The app's own login rate (10/min) behind nginx: ten clients failing do not stop an eleventh."""
+    with running_app(THROTTLE_LOGIN_RATE="10/min", LOGIN_FAILURE_LIMIT="1000") as app:
+        nginx = Nginx(backend=f"127.0.0.1:{app.port}", NGINX_AUTH_RATE="6000r/m", NGINX_AUTH_BURST="1000")
+        try:
+            owner = {"email": "owner@example.com", "password": "owner-Passw0rd-17"}
+            assert send(nginx.url, "POST", "/auth/register", body=owner, client_ip=new_client()).status == 201
+            wrong = {"email": "owner@example.com", "password": "not-the-Passw0rd"}
+            failed = [
+                send(nginx.url, "POST", "/auth/login", body=wrong, client_ip=new_client()) for _ in range(10)
+            ]
+            assert [answer.status for answer in failed] == [401] * 10
+            assert send(nginx.url, "POST", "/auth/login", body=owner, client_ip=new_client()).status == 200
+            # One client is still limited: its eleventh try in the minute is refused by the app.
+            client = new_client()
+            statuses = [
+                send(nginx.url, "POST", "/auth/login", body=wrong, client_ip=client).status for _ in range(11)
+            ]
+            assert statuses == [401] * 10 + [429]
+        finally:
+            nginx.close()
 
 
 def test_json_answers_are_compressed(stack, member):

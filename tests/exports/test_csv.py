@@ -43,6 +43,26 @@ def test_it_neutralises_cells_a_spreadsheet_would_run(cell, written):
     assert csv_writer.neutralise(cell) == written
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "\ufeff=1+1",  # a byte order mark first: spreadsheets skip it, then run the formula
+        "\ufeff@SUM(A1)",
+        '\u200b=HYPERLINK("http://x")',
+        " =1+1",
+        "\uff1d1+1",  # full-width = + - @
+        "\uff0b1",
+        "\uff0d1",
+        "\uff20SUM(A1)",
+        "|calc!A0",  # DDE
+        "\n=1+1",
+    ],
+    ids=repr,
+)
+def test_it_neutralises_formulas_behind_invisible_characters_and_in_other_forms(cell):
+    assert csv_writer.neutralise(cell) == "'" + cell
+
+
 def test_it_writes_the_transactions_report_exactly(user, ledger):
     rows, content = build(user, "transactions")
     assert rows == 3

@@ -68,3 +68,17 @@ def test_the_file_lands_under_the_users_prefix_on_disk(client, user, done_export
     key = Export.objects.get(pk=done_export).object_key
     assert key.startswith(f"exports/{user.pk}/")
     assert exports_storage().size(key) == client.get(f"/exports/{done_export}").json()["size_bytes"]
+
+
+def test_a_deactivated_owners_links_stop_working_at_once(api, client, user, done_export):
+    path = link_path(client, done_export)
+    assert api.get(path).status_code == 200
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert not hasattr(response, "streaming_content")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    assert api.get(path).status_code == 200

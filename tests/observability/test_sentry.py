@@ -157,3 +157,63 @@ def test_the_real_client_sends_no_locals_and_no_secrets():
     assert all("vars" not in frame for frame in event["exception"]["values"][0]["stacktrace"]["frames"])
     for secret in SECRETS:
         assert secret not in text, secret
+
+
+# A request to a download link that fails inside the view, in a fresh interpreter with Sentry on (its Django
+# integration patches Django for the whole process): the events the SDK would send are printed as JSON.
+_DOWNLOAD_FAILURE = """
+import json, logging, os, wsgiref.util
+import sentry_sdk
+from sentry_sdk.transport import Transport
+from config.wsgi import application
+from finance.exports.api import ExportDownloadView
+
+class Capture(Transport):
+    envelopes = []
+    def capture_envelope(self, envelope):
+        self.envelopes.append(envelope)
+
+sentry_sdk.get_client().transport = Capture()
+token = os.environ.pop("DOWNLOAD_TOKEN")  # not in argv: the SDK reports the command line
+
+def broken(self, request, token):
+    logging.getLogger("finance.exports").info("serving /exports/download/%s", token)
+    raise RuntimeError("the file store fell over")
+
+ExportDownloadView.get = broken
+environ = {"PATH_INFO": f"/exports/download/{token}", "QUERY_STRING": "x=1", "HTTP_HOST": "localhost"}
+wsgiref.util.setup_testing_defaults(environ)
+statuses = []
+b"".join(application(environ, lambda status, headers, *_: statuses.append(status)))
+sentry_sdk.flush()
+events = [item.payload.json for envelope in Capture.envelopes for item in envelope.items if item.type == "event"]
+print(json.dumps({"status": statuses[0], "events": events}))
+"""
+
+
+def test_a_download_token_reaches_sentry_neither_in_the_request_url_nor_in_breadcrumbs():
+    token = "eyJrZXkiOiJleHBvcnRzLzcvZmlsZS5jc3YifQ:1uSentry:c2lnbmF0dXJlLW9mLXRoZS1saW5r"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_") and k != "DATABASE_URL"}
+    env.update(
+        {"PYTHONPATH": str(ROOT / "src"), "SENTRY_DSN": DSN, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", _DOWNLOAD_FAILURE],
+        env={**env, "DOWNLOAD_TOKEN": token},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    outcome = json.loads(result.stdout.splitlines()[-1])
+    assert outcome["status"].startswith("500")
+    events = outcome["events"]
+    assert events, "the failure reached no Sentry event"
+    request_urls = [event["request"]["url"] for event in events if "request" in event]
+    assert "http://localhost/exports/download/[redacted]" in request_urls
+    crumbs = json.dumps([event.get("breadcrumbs") for event in events])
+    assert "/exports/download/[redacted]" in crumbs
+    text = json.dumps(events)
+    for part in token.split(":"):
+        assert part not in text, part

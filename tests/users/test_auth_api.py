@@ -144,7 +144,7 @@ def test_login_is_throttled_per_client(api, monkeypatch):
     assert statuses == [200, 200, 200, 429]
 
 
-def test_repeated_failures_lock_the_email_with_retry_after(api, settings):
+def test_repeated_failures_from_one_address_lock_it_out_of_the_email_with_retry_after(api, settings):
     settings.LOGIN_FAILURE_LIMIT = 3
     user = UserFactory()
     for _ in range(3):

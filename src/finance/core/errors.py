@@ -4,6 +4,7 @@ Services raise these; `finance.core.http.problems` turns each into one problem+j
 failure gets a class here, never a copy elsewhere: a 403 is always `Forbidden`, whatever was refused.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -60,13 +61,32 @@ class Unprocessable(ApplicationError):
     title = "Unprocessable request"
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """The limit a refused request ran into: a named policy of `quota` per `window` seconds (no window for a
+    limit on things in progress), how many are left and how many seconds until there are more."""
+
+    policy: str
+    quota: int
+    reset: int
+    window: int | None = None
+    remaining: int = 0
+
+
 class TooManyRequests(ApplicationError):
     status = 429
     title = "Too many requests"
 
-    def __init__(self, detail: str | None = None, *, retry_after: int | None = None):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        retry_after: int | None = None,
+        rate_limit: RateLimit | None = None,
+    ):
         super().__init__(detail)
-        self.retry_after = retry_after
+        self.rate_limit = rate_limit
+        self.retry_after = rate_limit.reset if rate_limit and retry_after is None else retry_after
 
 
 class ServiceUnavailable(ApplicationError):

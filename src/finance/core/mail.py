@@ -16,6 +16,7 @@ log = structlog.get_logger("finance.mail")
 
 class LogEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        """Returns 0, the number of messages sent: callers log `email.sent` only for mail that left."""
         for message in email_messages:
             log.info(
                 "email.not_sent",
@@ -23,4 +24,4 @@ class LogEmailBackend(BaseEmailBackend):
                 subject=message.subject,
                 recipients=len(message.recipients()),
             )
-        return len(email_messages)
+        return 0

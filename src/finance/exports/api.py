@@ -266,7 +266,8 @@ class ExportDownloadView(APIView):
                 _PROBLEM, description="The link was altered or has expired."
             ),
             (404, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-                _PROBLEM, description="The export was deleted, or files are kept in S3."
+                _PROBLEM,
+                description="The export was deleted, its owner deactivated, or files are kept in S3.",
             ),
         },
         tags=["exports"],
@@ -281,11 +282,9 @@ class ExportDownloadView(APIView):
         if not storage.is_local():
             raise NotFound("Exports are served by the file store.")
         try:
-            file, filename = storage.open_signed(token)
+            file, filename = services.open_download(token=token)
         except signing.SignatureExpired:
             raise Forbidden("This download link has expired; ask for the export again.") from None
         except signing.BadSignature:
             raise Forbidden("This download link is not valid.") from None
-        except FileNotFoundError:
-            raise NotFound("This export no longer exists.") from None
         return FileResponse(file, as_attachment=True, filename=filename, content_type=storage.CONTENT_TYPE)

@@ -20,10 +20,15 @@ from finance.reports import selectors as reports
 from finance.transactions.models import Transaction
 from finance.transactions.selectors import transactions_for
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): the ASCII signs, their
+# full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20, which some spreadsheets normalise), "|" (DDE in older
+# Excel), tab, carriage return and line feed.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "|", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\r", "\n")
+# What a spreadsheet skips before it looks at the first character: a byte order mark, zero-width and other
+# invisible characters, spaces.
+_IGNORED_LEAD = "\ufeff\u200b\u200c\u200d\u2060 \u00a0"
 # ...but a plain number such as a negative balance is data, and stays a number.
-_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 TRANSACTION_COLUMNS = [
     "id",
@@ -45,7 +50,7 @@ BY_CATEGORY_COLUMNS = ["from", "to", "category_id", "category", "type", "currenc
 def neutralise(value: object) -> str:
     """The cell text, with a leading ' when a spreadsheet would read it as a formula."""
     text = "" if value is None else value.isoformat() if isinstance(value, date) else str(value)
-    if text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.match(text):
+    if text.lstrip(_IGNORED_LEAD).startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

@@ -17,3 +17,10 @@ def in_flight_count(user: User) -> int:
     stops counting after the broker's visibility timeout, so it cannot block the user for ever."""
     since = timezone.now() - timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT)
     return exports_for(user).filter(status__in=Export.IN_FLIGHT, created_at__gte=since).count()
+
+
+def downloadable(object_key: str) -> Export | None:
+    """The finished export stored under `object_key`, while its owner's account is active."""
+    return Export.objects.filter(
+        object_key=object_key, status=Export.Status.DONE, user__is_active=True
+    ).first()

@@ -8,6 +8,7 @@ import secrets
 import tempfile
 import time
 from datetime import date
+from typing import IO
 
 import structlog
 from django.conf import settings
@@ -17,12 +18,12 @@ from django.utils import timezone
 from finance.accounts.selectors import accounts_for
 from finance.categories.selectors import categories_for
 from finance.core.db.shortcuts import get_owned_or_404
-from finance.core.errors import ServiceUnavailable, TooManyRequests, ValidationFailed
+from finance.core.errors import NotFound, RateLimit, ServiceUnavailable, TooManyRequests, ValidationFailed
 from finance.core.observability import metrics
 from finance.core.observability.events import emit
 from finance.exports import csv_writer, storage
 from finance.exports.models import Export
-from finance.exports.selectors import exports_for, in_flight_count
+from finance.exports.selectors import downloadable, exports_for, in_flight_count
 from finance.users.models import User
 
 log = structlog.get_logger("finance.exports")
@@ -68,7 +69,8 @@ def request_export(
     limit = settings.EXPORTS_MAX_IN_FLIGHT
     if in_flight_count(user) >= limit:
         raise TooManyRequests(
-            f"You already have {limit} exports in progress; wait for one to finish.", retry_after=30
+            f"You already have {limit} exports in progress; wait for one to finish.",
+            rate_limit=RateLimit(policy="exports-in-flight", quota=limit, reset=30),
         )
     export = Export.objects.create(
         user=user,
@@ -99,6 +101,20 @@ def _schedule_build(export_id: int) -> None:
 
 def get_export(*, user: User, export_id: int) -> Export:
     return get_owned_or_404(exports_for(user), export_id, noun="export")
+
+
+def open_download(*, token: str) -> tuple[IO[bytes], str]:
+    """The file and filename behind a local download link. The link must be intact and unexpired
+    (signing.BadSignature, SignatureExpired otherwise) and its export must still exist, be done and belong
+    to an active user (NotFound otherwise): deactivating a user ends their links at once, like their
+    tokens."""
+    key, filename = storage.signed_key(token)
+    if downloadable(key) is None:
+        raise NotFound("This export no longer exists.")
+    try:
+        return storage.open_file(key), filename
+    except FileNotFoundError:
+        raise NotFound("This export no longer exists.") from None
 
 
 def delete_export(*, user: User, export_id: int) -> None:

@@ -104,14 +104,19 @@ def absolute(link: DownloadLink, base_url: str) -> str:
     return f"{base_url.rstrip('/')}{link.url}" if link.local else link.url
 
 
-def open_signed(token: str) -> tuple[IO[bytes], str]:
-    """The file behind a local download token. Raises signing.BadSignature (SignatureExpired included)
-    for altered or expired tokens and FileNotFoundError when the export was deleted meanwhile."""
+def signed_key(token: str) -> tuple[str, str]:
+    """(object key, filename) of a local download token. Raises signing.BadSignature (SignatureExpired
+    included) for altered or expired tokens."""
     payload = signing.loads(token, salt=_SALT, max_age=settings.EXPORT_URL_TTL)
-    return exports_storage().open(payload["key"], "rb"), payload["filename"]
+    return payload["key"], payload["filename"]
+
+
+def open_file(key: str) -> IO[bytes]:
+    """The stored file; FileNotFoundError when it is gone."""
+    return exports_storage().open(key, "rb")
 
 
 def read(key: str) -> bytes:
     """The whole object (files the app itself stored, bounded in size: bank statements)."""
-    with exports_storage().open(key, "rb") as handle:
+    with open_file(key) as handle:
         return handle.read()

@@ -67,5 +67,6 @@ def send_export_ready_email(export_id: int) -> None:
         f"Download it within {minutes} minutes:\n{url}\n\n"
         f"Later, GET /exports/{export.pk} gives you a new link.\n"
     )
-    send_mail("Your export is ready", body, None, [export.user.email])
-    log.info("email.sent", kind="export_ready", user_id=export.user_id, export_id=export.pk)
+    # send_mail() returns how many messages left; without SMTP nothing does (an email.not_sent line instead).
+    if send_mail("Your export is ready", body, None, [export.user.email]):
+        log.info("email.sent", kind="export_ready", user_id=export.user_id, export_id=export.pk)

@@ -1,7 +1,7 @@
 """Reports: aggregate SQL over the pre-aggregated figures, amounts never summed across currencies.
 
 On PostgreSQL the reports read the figures a trigger keeps per account and day, and per category and day
-or month (docs/adr/0006-pre-aggregated-figures.md): a report over ten years reads a few thousand rows
+or month (docs/adr/0007-pre-aggregated-figures.md): a report over ten years reads a few thousand rows
 however many transactions they summarise. They are plain SQL (docs/adr/0002-hot-path-sql.md). Other
 databases have no figures: there the same reports are computed from the transactions with the ORM - the
 reference the tests compare the SQL with on PostgreSQL (tests/reports/test_figures.py).

@@ -1,4 +1,4 @@
-"""The pre-aggregated figures (docs/adr/0006-pre-aggregated-figures.md), seen from Python.
+"""The pre-aggregated figures (docs/adr/0007-pre-aggregated-figures.md), seen from Python.
 
 On PostgreSQL a trigger keeps transactions_accountday, transactions_categoryday and
 transactions_categorymonth in step with the rows (migration 0005). This module rebuilds them for bulk

@@ -102,7 +102,7 @@ class Transaction(models.Model):
         return f"{self.type} {self.amount} on {self.date}"
 
 
-# --- pre-aggregated figures (docs/adr/0006-pre-aggregated-figures.md) ----------------------------------------
+# --- pre-aggregated figures (docs/adr/0007-pre-aggregated-figures.md) ----------------------------------------
 # Written by a PostgreSQL trigger on transactions_transaction in the same database transaction as every
 # change of a row (migration 0004), read by the reports; `manage.py check_balances` verifies them against
 # the rows. Other databases leave them empty and compute reports from the rows.

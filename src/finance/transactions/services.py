@@ -2,7 +2,7 @@
 
 Every write locks the affected account rows (in id order, so two writers never wait on each other in a
 cycle) and writes the new balance computed from the locked value, inside one database transaction. The
-pre-aggregated figures follow the rows in the same transaction (a trigger on PostgreSQL, ADR 0006).
+pre-aggregated figures follow the rows in the same transaction (a trigger on PostgreSQL, ADR 0007).
 Transfer legs are transactions too, but they are written and changed only through finance.transfers.
 """
 

@@ -1,6 +1,6 @@
-from datetime import date
 from decimal import Decimal
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -120,8 +120,8 @@ _EXAMPLE = OpenApiExample(
     request_only=True,
 )
 _FILTERS = [
-    OpenApiParameter("from", date, description="First day, inclusive (YYYY-MM-DD)."),
-    OpenApiParameter("to", date, description="Last day, inclusive (YYYY-MM-DD)."),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First day, inclusive (YYYY-MM-DD)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (YYYY-MM-DD)."),
     OpenApiParameter("account", int, description="Only transfers from or to this account."),
 ]
 

@@ -4,13 +4,13 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from finance.core.db.shortcuts import get_owned_or_404
 from finance.core.http.client_ip import client_ip
 from finance.core.http.fields import StrictSerializer, Text
 from finance.core.http.pagination import PagePagination, paginated_response
+from finance.core.http.throttling import ScopedThrottle
 from finance.users import selectors, services
 from finance.users.authentication import AuthenticatedRequest
 from finance.users.models import User
@@ -91,7 +91,7 @@ _REFRESH_EXAMPLE = OpenApiExample(
 class RegisterView(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "register"
 
     @extend_schema(
@@ -119,7 +119,7 @@ class RegisterView(APIView):
 class LoginView(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "login"
 
     @extend_schema(
@@ -195,7 +195,7 @@ class MeView(APIView):
 
 
 class PasswordView(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "password"
 
     @extend_schema(

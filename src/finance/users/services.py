@@ -58,7 +58,9 @@ def _issue(user: User) -> TokenPair:
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
-def login(*, email: str, password: str, ip: str) -> TokenPair:
+def check_credentials(*, email: str, password: str, ip: str) -> User:
+    """The user behind an email and password, under the failed-login guard (`ip` is the client's address).
+    The one way in by password: the API's login and the admin site's both come here."""
     login_guard.check_allowed(email=email, ip=ip)
     user = authenticate(username=email, password=password)
     if user is None:
@@ -67,9 +69,12 @@ def login(*, email: str, password: str, ip: str) -> TokenPair:
         # Same answer for an unknown email, a wrong password and an inactive account.
         raise Unauthenticated("Email or password is incorrect.")
     login_guard.clear(email=email, ip=ip)
-    pair = _issue(user)
     emit("user.login_succeeded", user_id=user.pk, metric=metrics.LOGINS.labels(result="succeeded").inc)
-    return pair
+    return user
+
+
+def login(*, email: str, password: str, ip: str) -> TokenPair:
+    return _issue(check_credentials(email=email, password=password, ip=ip))
 
 
 REFRESH_REFUSED = "The refresh token is not valid, or was already used or revoked; log in again."

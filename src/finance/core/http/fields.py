@@ -2,6 +2,7 @@
 
 import functools
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -12,8 +13,39 @@ from rest_framework.request import Request
 
 from finance.core.money import MAX_AMOUNT, is_currency
 
-MONEY_PATTERN = r"^-?\d{1,13}(\.\d{1,4})?$"
+# ASCII digits only ([0-9], not \d: Python's \d takes "١٢٣" too, which Decimal reads as 123), and the whole
+# string (fullmatch: `$` alone also matches before a trailing newline).
+MONEY_PATTERN = r"^-?[0-9]{1,13}(\.[0-9]{1,4})?$"
 _MONEY = re.compile(MONEY_PATTERN)
+# What a name or description never needs and what misleads whoever reads it: controls (C0 and C1, so
+# terminal escapes such as ESC[31m), format characters (bidirectional overrides and isolates such as U+202E,
+# zero-width spaces, word joiners, the BOM), lone surrogates, line and paragraph separators.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# ...except the zero-width (non-)joiner between two visible characters, where writing needs it: emoji
+# sequences (a family, a skin tone) and Persian or Indic words. Leading, trailing or doubled, they are refused.
+_JOINERS = frozenset({"\u200c", "\u200d"})
+HIDDEN_CHARACTERS_MESSAGE = (
+    "Must not contain control, formatting or invisible characters "
+    "(terminal escapes, bidirectional overrides, zero-width characters); found U+{code:04X}."
+)
+
+
+def _visible(character: str) -> bool:
+    return not character.isspace() and unicodedata.category(character) not in HIDDEN_CATEGORIES
+
+
+def hidden_character(text: str) -> str | None:
+    """The first character of `text` that HIDDEN_CATEGORIES refuses, if any."""
+    if text.isprintable():  # the common case, in C: no control, format, separator or unassigned character
+        return None
+    for index, character in enumerate(text):
+        if unicodedata.category(character) not in HIDDEN_CATEGORIES:
+            continue
+        joins = 0 < index < len(text) - 1 and _visible(text[index - 1]) and _visible(text[index + 1])
+        if character in _JOINERS and joins:
+            continue
+        return character
+    return None
 
 
 class StrictSerializer(serializers.Serializer):
@@ -31,12 +63,19 @@ class StrictSerializer(serializers.Serializer):
 
 
 class Text(serializers.CharField):
-    """A JSON string (numbers and booleans are refused rather than turned into text)."""
+    """A JSON string (numbers and booleans are refused rather than turned into text) of visible text: control,
+    formatting and invisible characters are refused with a field error (HIDDEN_CATEGORIES)."""
+
+    default_error_messages = {"hidden": HIDDEN_CHARACTERS_MESSAGE}
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        text = super().to_internal_value(data)  # surrounding whitespace trimmed, unless trim_whitespace=False
+        found = hidden_character(text)
+        if found is not None:
+            self.fail("hidden", code=ord(found))
+        return text
 
 
 # An amount the API returns: always the currency's minor-unit digits ("12.50", "500" for JPY).
@@ -63,7 +102,7 @@ class Money(serializers.Field):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Decimal:
-        if not isinstance(data, str) or not _MONEY.match(data):
+        if not isinstance(data, str) or not _MONEY.fullmatch(data):
             self.fail("invalid")
         try:
             value = Decimal(data)

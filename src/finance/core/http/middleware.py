@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import structlog
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
@@ -83,6 +84,28 @@ class MetricsEndpointMiddleware:
                 request.META.get("REMOTE_ADDR", ""), settings.METRICS_ALLOWED_NETWORKS
             ):
                 return problem_response(404, NO_SUCH_ENDPOINT)
+        return self.get_response(request)
+
+
+class AllowedHostsMiddleware:
+    """Every request must name a host of ALLOWED_HOSTS (400 problem otherwise), not only the requests that
+    happen to build an absolute URL: a forged Host is refused before any view runs.
+
+    /metrics is the exception. Prometheus scrapes pod and container addresses (`Host: 10.1.2.3:8000`), which no
+    host list names, and MetricsEndpointMiddleware already answers it only to direct requests from
+    METRICS_ALLOWED_NETWORKS. Probes send a listed name (k8s: `Host: finance-api`; the image's health check:
+    the first name of ALLOWED_HOSTS).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path != "/metrics":
+            try:
+                request.get_host()
+            except DisallowedHost:
+                return problem_response(400, "This API does not answer to the host name in the request.")
         return self.get_response(request)
 
 

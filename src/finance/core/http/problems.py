@@ -17,7 +17,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from finance.core.errors import ApplicationError, TooManyRequests
+from finance.core.errors import ApplicationError, RateLimit, TooManyRequests
 from finance.core.observability.request_context import current_request_id
 
 log = structlog.get_logger("finance.errors")
@@ -106,13 +106,28 @@ def _respond(
     return response
 
 
+def rate_limit_headers(limit: RateLimit) -> dict[str, str]:
+    """The IETF draft's RateLimit-Policy and RateLimit fields (draft-ietf-httpapi-ratelimit-headers):
+    `"login";q=10;w=60` names the policy, its quota and window; `"login";r=0;t=42` what is left and the
+    seconds until the quota returns."""
+    policy = f'"{limit.policy}";q={limit.quota}'
+    if limit.window is not None:
+        policy += f";w={limit.window}"
+    return {"RateLimit-Policy": policy, "RateLimit": f'"{limit.policy}";r={limit.remaining};t={limit.reset}'}
+
+
+def too_many_requests_headers(exc: TooManyRequests) -> dict[str, str]:
+    headers = rate_limit_headers(exc.rate_limit) if exc.rate_limit else {}
+    if exc.retry_after:
+        headers["Retry-After"] = str(exc.retry_after)
+    return headers
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler: every error leaves as problem+json."""
     set_rollback()
     if isinstance(exc, ApplicationError):
-        headers = {}
-        if isinstance(exc, TooManyRequests) and exc.retry_after:
-            headers["Retry-After"] = str(exc.retry_after)
+        headers = too_many_requests_headers(exc) if isinstance(exc, TooManyRequests) else {}
         return _respond(
             exc.status,
             exc.detail,

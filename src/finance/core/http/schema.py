@@ -1,7 +1,8 @@
 """OpenAPI post-processing: what every operation shares, written once.
 
 - the problem+json error answers each operation can give, each with an example shaped like a real answer;
-- the `X-Request-ID` header on every answer, `Retry-After` on 429 and 503, `WWW-Authenticate` on 401;
+- the `X-Request-ID` header on every answer, `Retry-After` on 429 and 503 (and the app's 429s the IETF draft's
+  `RateLimit-Policy` and `RateLimit`), `WWW-Authenticate` on 401;
 - public operations (register, login, refresh, the signed download) declare that they need no token
   (`security: []`), so generated clients call them without credentials.
 """
@@ -115,6 +116,17 @@ HEADERS = {
         "description": "Seconds to wait before trying again.",
         "schema": {"type": "integer", "minimum": 0, "example": 30},
     },
+    "RateLimitPolicy": {
+        "description": (
+            "The limit that refused the request (IETF draft RateLimit header fields): its name, quota `q` "
+            "and window `w` in seconds. Sent by the app's own limits, not by the edge's."
+        ),
+        "schema": {"type": "string", "example": '"login";q=10;w=60'},
+    },
+    "RateLimit": {
+        "description": "What is left of that limit (`r`) and the seconds until it resets (`t`).",
+        "schema": {"type": "string", "example": '"login";r=0;t=42'},
+    },
     "WWWAuthenticate": {
         "description": (
             'The scheme; `error="invalid_token"` for a refused token, `error="invalid_request"` for a '
@@ -204,6 +216,9 @@ def complete_schema(result: dict[str, Any], generator: Any, request: Any, public
                 headers["X-Request-ID"] = _ref("headers", "RequestId")
                 if code in {"429", "503"}:
                     headers["Retry-After"] = _ref("headers", "RetryAfter")
+                if code == "429":
+                    headers["RateLimit-Policy"] = _ref("headers", "RateLimitPolicy")
+                    headers["RateLimit"] = _ref("headers", "RateLimit")
                 if code == "401":
                     headers["WWW-Authenticate"] = _ref("headers", "WWWAuthenticate")
                 content = response.get("content", {})

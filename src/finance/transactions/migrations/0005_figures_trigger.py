@@ -3,7 +3,7 @@
 A row trigger on transactions_transaction adds a new or changed row's figures to transactions_accountday,
 transactions_categoryday and transactions_categorymonth (an upsert) and takes an old or deleted row's
 figures away (an update: the rows it counts must exist already, and when the account itself is being
-deleted, they may have gone first). docs/adr/0006-pre-aggregated-figures.md explains the design.
+deleted, they may have gone first). docs/adr/0007-pre-aggregated-figures.md explains the design.
 The existing rows' figures are computed once here. Other databases (SQLite for local work) need nothing:
 their reports read the rows.
 """
