@@ -793,12 +793,15 @@ def chart_data(rows: list[Row], floor: Row, cpu: dict[str, dict], context: dict)
     """The figures of the chart make bench draws: throughput and CPU per request as ratios to the floor."""
     floor_cpu = sum(cpu[floor.endpoint.key].values())
 
-    def cpu_ratio(row: Row) -> float:
+    def cpu_ratio(row: Row) -> float:  # unrounded, as in the summary's table, so both show one mean
         total = sum(cpu[row.endpoint.key].values())
-        return round(floor_cpu / total, 2) if total else 0.0
+        return floor_cpu / total if total else 0.0
 
     bars = [
-        {"label": row.endpoint.key, "values": {"throughput": round(row.ratio, 2), "CPU": cpu_ratio(row)}}
+        {
+            "label": row.endpoint.key,
+            "values": {"throughput": round(row.ratio, 2), "CPU": round(cpu_ratio(row), 2)},
+        }
         | ({"target": row.endpoint.target} if row.endpoint.target else {})
         for row in rows
     ]
