@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from finance.core.errors import Forbidden, NotFound
 from finance.core.http.fields import ObjectId, PeriodQuery, StrictSerializer, query_data
-from finance.core.http.idempotency import REPLAYED_HEADER, idempotent
+from finance.core.http.idempotency import idempotent
 from finance.core.http.pagination import PagePagination, paginated_response
 from finance.core.http.problems import PROBLEM_CONTENT_TYPE
 from finance.exports import selectors, services, storage
@@ -145,17 +145,6 @@ _DONE = {
 }
 
 
-# The export answer is 202, so the replay header is documented on it (the shared parameter names 201).
-_REPLAYED_202 = OpenApiParameter(
-    REPLAYED_HEADER,
-    str,
-    location=OpenApiParameter.HEADER,
-    response=[202],
-    enum=["true"],
-    description="Present when the answer is the stored answer of an earlier request with the same key.",
-)
-
-
 _LOCATION_202 = OpenApiParameter(
     "Location",
     str,
@@ -183,7 +172,7 @@ class ExportListView(APIView):
 
     @extend_schema(
         request=ExportIn,
-        parameters=[_REPLAYED_202, _LOCATION_202],
+        parameters=[_LOCATION_202],
         responses={202: ExportOut},
         examples=[
             _EXAMPLE,

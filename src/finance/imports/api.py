@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from finance.core.http.fields import DATE, ObjectId, StrictSerializer, query_data
-from finance.core.http.idempotency import REPLAYED_HEADER, idempotent
+from finance.core.http.idempotency import idempotent
 from finance.core.http.pagination import PagePagination, paginated_response
 from finance.core.http.problems import PROBLEM_CONTENT_TYPE
 from finance.core.money import format_money
@@ -385,14 +385,6 @@ _ROW = {
     "errors": {},
     "transaction": None,
 }
-_ACCEPTED = OpenApiParameter(
-    REPLAYED_HEADER,
-    str,
-    location=OpenApiParameter.HEADER,
-    response=[202],
-    enum=["true"],
-    description="Present when the answer is the stored answer of an earlier request with the same key.",
-)
 _LOCATION = OpenApiParameter(
     "Location",
     str,
@@ -587,7 +579,6 @@ class RowDetailView(APIView):
 class CommitView(APIView):
     @extend_schema(
         request=CommitIn,
-        parameters=[_ACCEPTED],
         responses={202: ImportOut},
         examples=[
             OpenApiExample(
@@ -623,7 +614,6 @@ class RevertView(APIView):
                 OpenApiTypes.BOOL,
                 description="Revert even if transactions were changed or linked into a transfer since.",
             ),
-            _ACCEPTED,
         ],
         responses={202: ImportOut},
         tags=["imports"],

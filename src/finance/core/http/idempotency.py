@@ -66,11 +66,13 @@ KEY_PARAMETER = OpenApiParameter(
         "request still runs, 409."
     ),
 )
+# Documented on the success answer a replay repeats: 201, or 202 for work done in the background (an
+# operation shows it on whichever of the two it declares).
 REPLAYED_PARAMETER = OpenApiParameter(
     REPLAYED_HEADER,
     str,
     location=OpenApiParameter.HEADER,
-    response=[201],
+    response=[201, 202],
     enum=["true"],
     description="Present when the answer is the stored answer of an earlier request with the same key.",
 )
