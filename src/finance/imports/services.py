@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from finance.accounts.models import Account
-from finance.accounts.selectors import accounts_for
+from finance.accounts.selectors import accounts_for, accounts_for_update
 from finance.accounts.services import move_balance
 from finance.categories.models import Category
 from finance.categories.selectors import categories_for
@@ -51,7 +51,6 @@ from finance.imports import parsing
 from finance.imports.models import Import, ImportedKey, ImportRow
 from finance.imports.selectors import imports_for, last_mapping
 from finance.transactions.models import Transaction
-from finance.transactions.services import lock_accounts
 from finance.transfers.services import unlink_transfer
 from finance.users.models import User
 
@@ -532,8 +531,7 @@ def commit_import(*, import_id: int) -> None:
         return
     account_id, user_id, _ = found
     with transaction.atomic():
-        user = User(pk=user_id)
-        account = lock_accounts(user, account_id)[account_id]
+        account = accounts_for_update(user_id=user_id, account_ids=[account_id])[account_id]
         source_import = Import.objects.select_for_update().filter(pk=import_id).first()
         if source_import is None or source_import.status != Import.Status.IMPORTING:
             return
@@ -694,7 +692,7 @@ def revert_import(*, import_id: int, force: bool) -> None:
         account_ids = set(current.values_list("account_id", flat=True)) | set(
             Transaction.objects.filter(transfer_id__in=transfers).values_list("account_id", flat=True)
         )
-        accounts = lock_accounts(user, *account_ids)
+        accounts = accounts_for_update(user_id=user.pk, account_ids=account_ids)
         source_import = Import.objects.select_for_update().filter(pk=import_id).first()
         if source_import is None or source_import.status != Import.Status.REVERTING:
             return

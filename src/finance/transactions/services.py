@@ -38,14 +38,8 @@ def signed(direction: str, amount: Decimal) -> Decimal:
     return amount if direction == Transaction.Direction.IN else -amount
 
 
-def lock_accounts(user: User, *account_ids: int) -> dict[int, Account]:
-    """The user's accounts with these ids, row-locked in id order (two writers never wait on each other in a
-    cycle); an id that is not the user's is missing from the result."""
-    return accounts_for_update(user_id=user.pk, account_ids=set(account_ids))
-
-
 def _lock_account(user: User, account_id: int, *others: int) -> dict[int, Account]:
-    locked = lock_accounts(user, account_id, *others)
+    locked = accounts_for_update(user_id=user.pk, account_ids={account_id, *others})
     if any(wanted not in locked for wanted in (account_id, *others)):
         raise ValidationFailed({"account": ["No such account."]})
     return locked

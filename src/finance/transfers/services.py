@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from finance.accounts.models import Account
+from finance.accounts.selectors import accounts_for_update
 from finance.accounts.services import move_balance
 from finance.core import figure_cache
 from finance.core.db.shortcuts import get_owned_or_404
@@ -21,7 +22,7 @@ from finance.core.money import check_places, format_money
 from finance.core.observability import metrics
 from finance.core.observability.events import emit
 from finance.transactions.models import Transaction
-from finance.transactions.services import insert_transaction, lock_accounts
+from finance.transactions.services import insert_transaction
 from finance.transfers.models import RejectedPair, Transfer
 from finance.transfers.selectors import transfers_for, with_legs
 from finance.users.models import User
@@ -112,7 +113,7 @@ def create_transfer(
 ) -> Transfer:
     if from_account_id == to_account_id:
         raise ValidationFailed({"to_account": ["Must be another account than from_account."]})
-    accounts = lock_accounts(user, from_account_id, to_account_id)
+    accounts = accounts_for_update(user_id=user.pk, account_ids={from_account_id, to_account_id})
     missing = {
         name: ["No such account."]
         for name, account_id in (("from_account", from_account_id), ("to_account", to_account_id))
@@ -169,7 +170,7 @@ def _lock_transfer(
         account_ids = [i for i in (found.from_account_id, found.to_account_id) if i is not None]
         try:
             with transaction.atomic():
-                accounts = lock_accounts(user, *account_ids)
+                accounts = accounts_for_update(user_id=user.pk, account_ids=account_ids)
                 transfer = transfers_for(user).select_for_update().filter(pk=transfer_id).first()
                 if transfer is None:
                     raise _Moved
@@ -266,7 +267,7 @@ def _lock_pair(
             raise ValidationFailed(missing)
         try:
             with transaction.atomic():
-                accounts = lock_accounts(user, *found.values())
+                accounts = accounts_for_update(user_id=user.pk, account_ids=set(found.values()))
                 rows = {
                     tx.pk: tx
                     for tx in Transaction.objects.select_for_update().filter(user=user, pk__in=list(found))
